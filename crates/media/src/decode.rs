@@ -1,0 +1,141 @@
+//! Decoding any readable video into raw RGB frames at a constant rate.
+
+use std::io::{ErrorKind, Read};
+use std::path::Path;
+use std::process::ChildStdout;
+use std::time::Duration;
+
+use crate::process::{args, Process};
+use crate::{Cancel, MediaError, MediaInfo, INPUT_FORMATS};
+
+#[derive(Clone, Debug)]
+pub struct DecodeOptions {
+    /// Refuses streams whose decoder would allocate more pixels than this
+    /// per frame, whatever the container declares.
+    pub max_pixels: u64,
+    /// Wall-clock limit for the whole decode.
+    pub timeout: Duration,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        Self {
+            max_pixels: 3840 * 2160,
+            timeout: Duration::from_secs(3 * 3600),
+        }
+    }
+}
+
+/// An ffmpeg producing `width × height` RGB24 frames on a pipe, upright
+/// (rotation applied) and at the probed constant frame rate.
+pub struct FrameDecoder {
+    process: Process,
+    stdout: ChildStdout,
+    width: u32,
+    height: u32,
+}
+
+impl FrameDecoder {
+    pub fn open(
+        path: &Path,
+        info: &MediaInfo,
+        options: &DecodeOptions,
+        cancel: &Cancel,
+    ) -> Result<Self, MediaError> {
+        let mut argv = args([
+            "-nostdin",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-protocol_whitelist",
+            "file",
+            "-format_whitelist",
+            INPUT_FORMATS,
+        ]);
+        argv.extend(args([
+            "-max_pixels".to_string(),
+            options.max_pixels.to_string(),
+            "-i".into(),
+        ]));
+        argv.push(path.as_os_str().to_owned());
+        argv.extend(args([
+            "-map".to_string(),
+            "0:v:0".into(),
+            "-an".into(),
+            "-sn".into(),
+            "-dn".into(),
+            // A stream that changes size mid-way still yields frames of one size.
+            "-vf".into(),
+            format!("scale={}:{}", info.width, info.height),
+            "-fps_mode".into(),
+            "cfr".into(),
+            "-r".into(),
+            info.fps.to_string(),
+            "-f".into(),
+            "rawvideo".into(),
+            "-pix_fmt".into(),
+            "rgb24".into(),
+            "pipe:1".into(),
+        ]));
+        let (process, pipes) =
+            Process::spawn("ffmpeg", &argv, false, true, options.timeout, cancel)?;
+        let stdout = pipes
+            .stdout
+            .ok_or_else(|| MediaError::io("ffmpeg stdout", ErrorKind::BrokenPipe.into()))?;
+        Ok(Self {
+            process,
+            stdout,
+            width: info.width,
+            height: info.height,
+        })
+    }
+
+    pub fn frame_size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    pub fn frame_len(&self) -> usize {
+        self.width as usize * self.height as usize * 3
+    }
+
+    /// Fills `frame` (exactly `frame_len()` bytes) with the next frame.
+    /// Returns `Ok(false)` once the stream has ended cleanly.
+    pub fn read_frame(&mut self, frame: &mut [u8]) -> Result<bool, MediaError> {
+        debug_assert_eq!(frame.len(), self.frame_len());
+        let mut filled = 0;
+        while filled < frame.len() {
+            match self.stdout.read(&mut frame[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(self
+                        .process
+                        .kill_error()
+                        .unwrap_or_else(|| MediaError::io("reading frames from ffmpeg", e)))
+                }
+            }
+        }
+        if filled == frame.len() {
+            return Ok(true);
+        }
+        if let Some(err) = self.process.kill_error() {
+            return Err(err);
+        }
+        if filled == 0 {
+            return Ok(false);
+        }
+        Err(MediaError::Failed {
+            command: "ffmpeg",
+            status: "stream ended inside a frame".into(),
+            stderr: self.process.stderr_text(),
+        })
+    }
+
+    /// Waits for ffmpeg to exit; a decode error that cut the stream short
+    /// surfaces here.
+    pub fn finish(self) -> Result<(), MediaError> {
+        drop(self.stdout);
+        self.process.wait()
+    }
+}

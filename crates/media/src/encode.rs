@@ -1,0 +1,241 @@
+//! Encoding frames into the six output formats, with the source's audio
+//! where the container takes it. Output is written to a temporary file next
+//! to the destination and renamed into place only when complete.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ChildStdin;
+use std::time::Duration;
+
+use tempfile::{NamedTempFile, TempDir};
+
+use crate::process::{args, Process};
+use crate::{Background, Cancel, MediaError, OutputFormat, Rational, INPUT_FORMATS};
+
+#[derive(Clone, Debug)]
+pub struct EncodeSpec {
+    pub format: OutputFormat,
+    pub width: u32,
+    pub height: u32,
+    pub fps: Rational,
+    /// The input file, to take its first audio stream from.
+    pub audio_source: Option<PathBuf>,
+    /// The source audio codec; AAC is copied into mov/mp4 as is.
+    pub audio_codec: Option<String>,
+    /// Fills the padding an even-sized mp4 needs.
+    pub background: Background,
+    pub timeout: Duration,
+}
+
+impl EncodeSpec {
+    /// Frames this encoder takes: RGBA where the format keeps alpha, RGB otherwise.
+    pub fn bytes_per_pixel(&self) -> usize {
+        if self.format.carries_alpha() {
+            4
+        } else {
+            3
+        }
+    }
+
+    fn video_args(&self, output: &Path) -> Vec<String> {
+        let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+        let mut out = match self.format {
+            OutputFormat::Webm => s(&[
+                "-c:v", "libvpx-vp9", "-pix_fmt", "yuva420p", "-deadline", "realtime", "-cpu-used", "8",
+                "-row-mt", "1", "-b:v", "0", "-crf", "30", "-auto-alt-ref", "0", "-f", "webm",
+            ]),
+            OutputFormat::Mov => s(&[
+                "-c:v", "prores_ks", "-profile:v", "4444", "-pix_fmt", "yuva444p10le", "-vendor", "apl0", "-f", "mov",
+            ]),
+            OutputFormat::Mp4 => {
+                let [r, g, b] = self.background.color().unwrap_or([0, 0, 0]);
+                let mut v = s(&[
+                    "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
+                    "-movflags", "+faststart", "-f", "mp4",
+                ]);
+                if self.width % 2 == 1 || self.height % 2 == 1 {
+                    v.push("-vf".into());
+                    v.push(format!("pad=ceil(iw/2)*2:ceil(ih/2)*2:0:0:0x{r:02x}{g:02x}{b:02x}"));
+                }
+                v
+            }
+            OutputFormat::Gif => s(&[
+                "-filter_complex",
+                "[0:v]split[a][b];[a]palettegen=reserve_transparent=1:stats_mode=single[p];[b][p]paletteuse=new=1:alpha_threshold=128",
+                "-loop", "0", "-f", "gif",
+            ]),
+            OutputFormat::Webp => s(&[
+                "-c:v", "libwebp_anim", "-pix_fmt", "yuva420p", "-quality", "80", "-loop", "0", "-f", "webp",
+            ]),
+            OutputFormat::PngSequence => s(&["-c:v", "png", "-pix_fmt", "rgba", "-f", "image2"]),
+        };
+        out.push("-y".into());
+        out.push(output.to_string_lossy().into_owned());
+        out
+    }
+
+    fn audio_args(&self) -> Vec<String> {
+        let codec = match self.format {
+            OutputFormat::Webm => vec!["-c:a", "libopus", "-b:a", "128k"],
+            OutputFormat::Mov | OutputFormat::Mp4 if self.audio_codec.as_deref() == Some("aac") => {
+                vec!["-c:a", "copy"]
+            }
+            OutputFormat::Mov | OutputFormat::Mp4 => vec!["-c:a", "aac", "-b:a", "160k"],
+            _ => return vec!["-map".into(), "0:v:0".into()],
+        };
+        ["-map", "0:v:0", "-map", "1:a:0?", "-shortest"]
+            .into_iter()
+            .chain(codec)
+            .map(String::from)
+            .collect()
+    }
+}
+
+/// A running encoder; drop it to abandon the output.
+pub struct FrameEncoder {
+    spec: EncodeSpec,
+    process: Option<Process>,
+    stdin: Option<ChildStdin>,
+    destination: PathBuf,
+    /// The file being written (a zip for PNG sequences), renamed into place on finish.
+    partial: NamedTempFile,
+    png_frames: Option<TempDir>,
+}
+
+impl FrameEncoder {
+    pub fn create(
+        spec: EncodeSpec,
+        destination: &Path,
+        cancel: &Cancel,
+    ) -> Result<Self, MediaError> {
+        let dir = destination
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let partial = tempfile::Builder::new()
+            .prefix(".vidmatte-")
+            .suffix(&format!(".{}", spec.format.extension()))
+            .tempfile_in(dir)
+            .map_err(|e| MediaError::io(format!("creating a file in {}", dir.display()), e))?;
+        let png_frames = if spec.format == OutputFormat::PngSequence {
+            Some(
+                tempfile::Builder::new()
+                    .prefix(".vidmatte-frames-")
+                    .tempdir_in(dir)
+                    .map_err(|e| {
+                        MediaError::io(format!("creating a folder in {}", dir.display()), e)
+                    })?,
+            )
+        } else {
+            None
+        };
+        let target = match &png_frames {
+            Some(frames) => frames.path().join("frame_%06d.png"),
+            None => partial.path().to_path_buf(),
+        };
+        let raw_pix_fmt = if spec.bytes_per_pixel() == 4 {
+            "rgba"
+        } else {
+            "rgb24"
+        };
+        let mut argv = args([
+            "-nostdin".to_string(),
+            "-hide_banner".into(),
+            "-loglevel".into(),
+            "error".into(),
+            "-f".into(),
+            "rawvideo".into(),
+            "-pix_fmt".into(),
+            raw_pix_fmt.into(),
+            "-s".into(),
+            format!("{}x{}", spec.width, spec.height),
+            "-framerate".into(),
+            spec.fps.to_string(),
+            "-i".into(),
+            "pipe:0".into(),
+        ]);
+        let with_audio = spec.format.carries_audio() && spec.audio_source.is_some();
+        if let (true, Some(source)) = (with_audio, &spec.audio_source) {
+            argv.extend(args([
+                "-protocol_whitelist",
+                "file",
+                "-format_whitelist",
+                INPUT_FORMATS,
+                "-i",
+            ]));
+            argv.push(source.as_os_str().to_owned());
+            argv.extend(args(spec.audio_args()));
+        } else {
+            argv.extend(args(["-map", "0:v:0"]));
+        }
+        argv.extend(args(spec.video_args(&target)));
+        let (process, pipes) = Process::spawn("ffmpeg", &argv, true, false, spec.timeout, cancel)?;
+        Ok(Self {
+            spec,
+            process: Some(process),
+            stdin: pipes.stdin,
+            destination: destination.to_path_buf(),
+            partial,
+            png_frames,
+        })
+    }
+
+    pub fn spec(&self) -> &EncodeSpec {
+        &self.spec
+    }
+
+    /// Writes one frame: `width × height × bytes_per_pixel()` bytes.
+    pub fn write_frame(&mut self, frame: &[u8]) -> Result<(), MediaError> {
+        let stdin = self.stdin.as_mut().ok_or(MediaError::Canceled)?;
+        if let Err(e) = stdin.write_all(frame) {
+            // ffmpeg died: its own error says why.
+            self.stdin = None;
+            return Err(match self.process.take().map(Process::wait) {
+                Some(Err(err)) => err,
+                _ => MediaError::io("writing frames to ffmpeg", e),
+            });
+        }
+        Ok(())
+    }
+
+    /// Ends the stream, waits for ffmpeg and moves the output into place.
+    pub fn finish(mut self) -> Result<PathBuf, MediaError> {
+        drop(self.stdin.take());
+        if let Some(process) = self.process.take() {
+            process.wait()?;
+        }
+        if let Some(frames) = &self.png_frames {
+            zip_frames(frames.path(), self.partial.as_file_mut())?;
+        }
+        self.partial.persist(&self.destination).map_err(|e| {
+            MediaError::io(
+                format!("moving the output to {}", self.destination.display()),
+                e.error,
+            )
+        })?;
+        Ok(self.destination)
+    }
+}
+
+/// Stores each PNG (already compressed) in a zip, in frame order.
+fn zip_frames(dir: &Path, file: &mut std::fs::File) -> Result<(), MediaError> {
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| MediaError::io("listing PNG frames", e))?
+        .filter_map(|e| e.ok().map(|e| e.file_name()))
+        .collect();
+    names.sort();
+    let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for name in names {
+        let name = name.to_string_lossy().into_owned();
+        zip.start_file(name.as_str(), options)?;
+        let mut png = std::fs::File::open(dir.join(&name))
+            .map_err(|e| MediaError::io("reading a PNG frame", e))?;
+        std::io::copy(&mut png, &mut zip).map_err(|e| MediaError::io("writing the zip", e))?;
+    }
+    zip.finish()?
+        .flush()
+        .map_err(|e| MediaError::io("writing the zip", e))?;
+    Ok(())
+}

@@ -1,0 +1,49 @@
+//! Errors from probing, decoding and encoding.
+
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    #[error("could not start {command}: {source} (is ffmpeg installed? run scripts/setup.sh)")]
+    Spawn {
+        command: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{command} failed ({status}): {stderr}")]
+    Failed {
+        command: &'static str,
+        status: String,
+        stderr: String,
+    },
+    #[error("{command} did not finish within {}s", limit.as_secs())]
+    Timeout {
+        command: &'static str,
+        limit: Duration,
+    },
+    #[error("canceled")]
+    Canceled,
+    #[error("not a video ffprobe can read: {0}")]
+    Unsupported(String),
+    #[error("video outside limits: {0}")]
+    OutsideLimits(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("could not read ffprobe output: {0}")]
+    ProbeJson(#[from] serde_json::Error),
+    #[error("writing the zip of PNG frames: {0}")]
+    Zip(#[from] zip::result::ZipError),
+}
+
+impl MediaError {
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Self::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
