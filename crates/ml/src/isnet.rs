@@ -49,7 +49,11 @@ pub struct Isnet {
 }
 
 impl Isnet {
-    pub fn load(store: &ModelStore, threads: usize, options: IsnetOptions) -> Result<Self, MlError> {
+    pub fn load(
+        store: &ModelStore,
+        threads: usize,
+        options: IsnetOptions,
+    ) -> Result<Self, MlError> {
         Ok(Self {
             session: store.session(&ModelFile::ISNET, threads)?,
             options,
@@ -70,12 +74,27 @@ impl Segmenter for Isnet {
         // At the frame's aspect, the long side is a cap: smaller frames run at
         // their own size (but not below 512, where ISNet's masks go hollow).
         let long_side = if self.options.keep_aspect {
-            self.options.long_side.min(frame.width.max(frame.height).max(512))
+            self.options
+                .long_side
+                .min(frame.width.max(frame.height).max(512))
         } else {
             self.options.long_side
         };
-        let (iw, ih) = model_input_size(long_side, self.options.keep_aspect, frame.width, frame.height);
-        resize_u8(&mut self.resizer, frame.rgb, (frame.width, frame.height), &mut self.resized, (iw, ih), 3, Filter::Bilinear)?;
+        let (iw, ih) = model_input_size(
+            long_side,
+            self.options.keep_aspect,
+            frame.width,
+            frame.height,
+        );
+        resize_u8(
+            &mut self.resizer,
+            frame.rgb,
+            (frame.width, frame.height),
+            &mut self.resized,
+            (iw, ih),
+            3,
+            Filter::Bilinear,
+        )?;
         let plane = (iw * ih) as usize;
         self.input.resize(3 * plane, 0.0);
         let (r, rest) = self.input.split_at_mut(plane);
@@ -85,7 +104,8 @@ impl Segmenter for Isnet {
             g[i] = (f32::from(px[1]) - 128.0) / 256.0;
             b[i] = (f32::from(px[2]) - 128.0) / 256.0;
         }
-        let input = TensorRef::from_array_view(([1usize, 3, ih as usize, iw as usize], &self.input[..]))?;
+        let input =
+            TensorRef::from_array_view(([1usize, 3, ih as usize, iw as usize], &self.input[..]))?;
         let outputs = self.session.run(ort::inputs!["input" => input])?;
         let (shape, values) = outputs[0].try_extract_tensor::<f32>()?;
         if values.len() != plane {
@@ -99,6 +119,14 @@ impl Segmenter for Isnet {
         matte.width = frame.width;
         matte.height = frame.height;
         matte.foreground = None;
-        resize_u8(&mut self.resizer, &self.small_alpha, (iw, ih), &mut matte.alpha, (frame.width, frame.height), 1, Filter::Bilinear)
+        resize_u8(
+            &mut self.resizer,
+            &self.small_alpha,
+            (iw, ih),
+            &mut matte.alpha,
+            (frame.width, frame.height),
+            1,
+            Filter::Bilinear,
+        )
     }
 }

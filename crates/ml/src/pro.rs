@@ -5,8 +5,8 @@
 
 use crate::components::keep_placement;
 use crate::{
-    FrameRef, Isnet, IsnetOptions, Matte, MlError, ModelKind, ModelStore, Prompt, Rvm, Segmenter, SegmenterOptions,
-    Subject,
+    FrameRef, Isnet, IsnetOptions, Matte, MlError, ModelKind, ModelStore, Prompt, Rvm, Segmenter,
+    SegmenterOptions, Subject,
 };
 
 /// Coarse grid for "near a person" (cells on the long side).
@@ -89,30 +89,44 @@ impl Segmenter for Pro {
 
     fn segment(&mut self, frame: &FrameRef<'_>, matte: &mut Matte) -> Result<(), MlError> {
         self.rvm.segment(frame, &mut self.people)?;
-        let only_people = self.prompt.targets.iter().all(|t| t.subject == Subject::People);
+        let only_people = self
+            .prompt
+            .targets
+            .iter()
+            .all(|t| t.subject == Subject::People);
         if !only_people {
             self.isnet.segment(frame, &mut self.salient)?;
         }
         let (w, h) = (frame.width, frame.height);
         let n = w as usize * h as usize;
-        let near = if only_people { Vec::new() } else { near_people(&self.people.alpha, w, h) };
+        let near = if only_people {
+            Vec::new()
+        } else {
+            near_people(&self.people.alpha, w, h)
+        };
         self.fused.clear();
         self.fused.resize(n, 0);
         for target in &self.prompt.targets {
             self.part.clear();
             match target.subject {
                 Subject::People => self.part.extend_from_slice(&self.people.alpha),
-                Subject::Object => self.part.extend(
-                    self.salient.alpha.iter().zip(&near).map(|(&s, &near)| if near { 0 } else { s }),
-                ),
+                Subject::Object => {
+                    self.part
+                        .extend(
+                            self.salient
+                                .alpha
+                                .iter()
+                                .zip(&near)
+                                .map(|(&s, &near)| if near { 0 } else { s }),
+                        )
+                }
                 Subject::Any => self.part.extend(
-                    self.people.alpha.iter().zip(&self.salient.alpha).zip(&near).map(|((&p, &s), &near)| {
-                        if near {
-                            p
-                        } else {
-                            p.max(s)
-                        }
-                    }),
+                    self.people
+                        .alpha
+                        .iter()
+                        .zip(&self.salient.alpha)
+                        .zip(&near)
+                        .map(|((&p, &s), &near)| if near { p } else { p.max(s) }),
                 ),
             }
             keep_placement(&mut self.part, w, h, target.placement);
@@ -124,7 +138,11 @@ impl Segmenter for Pro {
         matte.height = h;
         matte.alpha.clear();
         matte.alpha.extend_from_slice(&self.fused);
-        matte.foreground = if only_people { self.people.foreground.clone() } else { None };
+        matte.foreground = if only_people {
+            self.people.foreground.clone()
+        } else {
+            None
+        };
         Ok(())
     }
 }

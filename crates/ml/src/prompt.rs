@@ -40,53 +40,273 @@ pub struct Prompt {
 }
 
 const PEOPLE: &[&str] = &[
-    "person", "people", "persons", "human", "humans", "man", "men", "woman", "women", "boy", "boys", "girl",
-    "girls", "child", "children", "kid", "kids", "baby", "babies", "guy", "guys", "lady", "ladies", "face",
-    "faces", "speaker", "presenter", "host", "me", "myself", "someone", "somebody", "player", "players",
-    "dancer", "dancers", "actor", "actress", "singer", "body", "hair", "portrait", "selfie", "crowd", "pedestrian",
-    "pedestrians", "cyclist", "cyclists", "rider", "driver", "teacher", "student", "model", "athlete",
+    "person",
+    "people",
+    "persons",
+    "human",
+    "humans",
+    "man",
+    "men",
+    "woman",
+    "women",
+    "boy",
+    "boys",
+    "girl",
+    "girls",
+    "child",
+    "children",
+    "kid",
+    "kids",
+    "baby",
+    "babies",
+    "guy",
+    "guys",
+    "lady",
+    "ladies",
+    "face",
+    "faces",
+    "speaker",
+    "presenter",
+    "host",
+    "me",
+    "myself",
+    "someone",
+    "somebody",
+    "player",
+    "players",
+    "dancer",
+    "dancers",
+    "actor",
+    "actress",
+    "singer",
+    "body",
+    "hair",
+    "portrait",
+    "selfie",
+    "crowd",
+    "pedestrian",
+    "pedestrians",
+    "cyclist",
+    "cyclists",
+    "rider",
+    "driver",
+    "teacher",
+    "student",
+    "model",
+    "athlete",
 ];
 
 /// Things ISNet's salient-object matte can stand for (COCO classes and
 /// common product/animal words).
 const OBJECTS: &[&str] = &[
-    "object", "objects", "thing", "things", "subject", "product", "products", "item", "items", "foreground",
-    "animal", "animals", "pet", "pets", "dog", "dogs", "cat", "cats", "bird", "birds", "horse", "horses", "sheep",
-    "cow", "cows", "elephant", "bear", "zebra", "giraffe", "car", "cars", "bicycle", "bicycles", "bike", "bikes",
-    "motorcycle", "motorbike", "airplane", "plane", "bus", "train", "truck", "boat", "vehicle", "vehicles",
-    "bottle", "cup", "mug", "glass", "wine", "fork", "knife", "spoon", "bowl", "banana", "apple", "sandwich",
-    "orange", "broccoli", "carrot", "pizza", "donut", "cake", "food", "drink", "chair", "couch", "sofa", "plant",
-    "flower", "flowers", "bed", "table", "toilet", "tv", "laptop", "computer", "mouse", "remote", "keyboard",
-    "phone", "cellphone", "smartphone", "microwave", "oven", "toaster", "sink", "refrigerator", "fridge", "book",
-    "books", "clock", "vase", "scissors", "teddy", "toy", "toys", "hairdrier", "toothbrush", "umbrella",
-    "handbag", "bag", "bags", "tie", "suitcase", "frisbee", "skis", "snowboard", "ball", "kite", "bat", "glove",
-    "skateboard", "surfboard", "racket", "shoe", "shoes", "sneaker", "sneakers", "hat", "watch", "logo", "box",
-    "package", "camera", "guitar", "instrument", "robot", "statue", "sculpture", "furniture", "lamp", "bunny",
-    "rabbit", "character", "mascot",
+    "object",
+    "objects",
+    "thing",
+    "things",
+    "subject",
+    "product",
+    "products",
+    "item",
+    "items",
+    "foreground",
+    "animal",
+    "animals",
+    "pet",
+    "pets",
+    "dog",
+    "dogs",
+    "cat",
+    "cats",
+    "bird",
+    "birds",
+    "horse",
+    "horses",
+    "sheep",
+    "cow",
+    "cows",
+    "elephant",
+    "bear",
+    "zebra",
+    "giraffe",
+    "car",
+    "cars",
+    "bicycle",
+    "bicycles",
+    "bike",
+    "bikes",
+    "motorcycle",
+    "motorbike",
+    "airplane",
+    "plane",
+    "bus",
+    "train",
+    "truck",
+    "boat",
+    "vehicle",
+    "vehicles",
+    "bottle",
+    "cup",
+    "mug",
+    "glass",
+    "wine",
+    "fork",
+    "knife",
+    "spoon",
+    "bowl",
+    "banana",
+    "apple",
+    "sandwich",
+    "orange",
+    "broccoli",
+    "carrot",
+    "pizza",
+    "donut",
+    "cake",
+    "food",
+    "drink",
+    "chair",
+    "couch",
+    "sofa",
+    "plant",
+    "flower",
+    "flowers",
+    "bed",
+    "table",
+    "toilet",
+    "tv",
+    "laptop",
+    "computer",
+    "mouse",
+    "remote",
+    "keyboard",
+    "phone",
+    "cellphone",
+    "smartphone",
+    "microwave",
+    "oven",
+    "toaster",
+    "sink",
+    "refrigerator",
+    "fridge",
+    "book",
+    "books",
+    "clock",
+    "vase",
+    "scissors",
+    "teddy",
+    "toy",
+    "toys",
+    "hairdrier",
+    "toothbrush",
+    "umbrella",
+    "handbag",
+    "bag",
+    "bags",
+    "tie",
+    "suitcase",
+    "frisbee",
+    "skis",
+    "snowboard",
+    "ball",
+    "kite",
+    "bat",
+    "glove",
+    "skateboard",
+    "surfboard",
+    "racket",
+    "shoe",
+    "shoes",
+    "sneaker",
+    "sneakers",
+    "hat",
+    "watch",
+    "logo",
+    "box",
+    "package",
+    "camera",
+    "guitar",
+    "instrument",
+    "robot",
+    "statue",
+    "sculpture",
+    "furniture",
+    "lamp",
+    "bunny",
+    "rabbit",
+    "character",
+    "mascot",
 ];
 
 const LEFT: &[&str] = &["left", "leftmost"];
 const RIGHT: &[&str] = &["right", "rightmost"];
-const CENTRE: &[&str] = &["centre", "center", "middle", "central", "centered", "centred"];
-const LARGEST: &[&str] = &["largest", "biggest", "main", "big", "large", "closest", "nearest", "primary"];
+const CENTRE: &[&str] = &[
+    "centre", "center", "middle", "central", "centered", "centred",
+];
+const LARGEST: &[&str] = &[
+    "largest", "biggest", "main", "big", "large", "closest", "nearest", "primary",
+];
 
 /// Words that carry no instruction of their own.
 const FILLER: &[&str] = &[
-    "a", "an", "the", "on", "in", "at", "of", "to", "only", "just", "keep", "show", "the", "one", "ones", "side",
-    "all", "every", "each", "please", "with", "and", "or", "my", "this", "that", "these", "those", "from", "who",
-    "is", "are", "remove", "background", "except", "but", "most", "standing", "sitting", "s",
+    "a",
+    "an",
+    "the",
+    "on",
+    "in",
+    "at",
+    "of",
+    "to",
+    "only",
+    "just",
+    "keep",
+    "show",
+    "the",
+    "one",
+    "ones",
+    "side",
+    "all",
+    "every",
+    "each",
+    "please",
+    "with",
+    "and",
+    "or",
+    "my",
+    "this",
+    "that",
+    "these",
+    "those",
+    "from",
+    "who",
+    "is",
+    "are",
+    "remove",
+    "background",
+    "except",
+    "but",
+    "most",
+    "standing",
+    "sitting",
+    "s",
 ];
 
 impl Prompt {
     pub fn parse(text: &str) -> Prompt {
         let mut targets = Vec::new();
         let mut warnings = Vec::new();
-        for part in text.split([',', ';', '+', '&', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
+        for part in text
+            .split([',', ';', '+', '&', '\n'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
             let mut people = false;
             let mut object = false;
             let mut placement = None;
             let mut ignored = Vec::new();
-            for word in part.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+            for word in part
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+            {
                 let word = word.to_lowercase();
                 let w = word.as_str();
                 let place = if LEFT.contains(&w) {
@@ -134,7 +354,9 @@ impl Prompt {
             });
         }
         if targets.is_empty() {
-            warnings.push("nothing in the prompt could be acted on; keeping every subject found".into());
+            warnings.push(
+                "nothing in the prompt could be acted on; keeping every subject found".into(),
+            );
             targets.push(Target {
                 subject: Subject::Any,
                 placement: Placement::All,
@@ -170,7 +392,10 @@ mod tests {
         let p = Prompt::parse("person on the left, the car");
         assert_eq!(
             p.targets,
-            vec![target(Subject::People, Placement::Left), target(Subject::Object, Placement::All)]
+            vec![
+                target(Subject::People, Placement::Left),
+                target(Subject::Object, Placement::All)
+            ]
         );
         let p = Prompt::parse("largest");
         assert_eq!(p.targets, vec![target(Subject::Any, Placement::Largest)]);

@@ -36,14 +36,22 @@ pub(crate) fn resize_u8(
     let src = ImageRef::new(sw, sh, src, pixel).map_err(err)?;
     let mut out = Image::from_slice_u8(dw, dh, dst.as_mut_slice(), pixel).map_err(err)?;
     resizer
-        .resize(&src, &mut out, &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter)))
+        .resize(
+            &src,
+            &mut out,
+            &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter)),
+        )
         .map_err(err)
 }
 
 /// Converts a model's 0..1 map to u8 (rounded, clamped).
 pub(crate) fn unit_to_u8(values: &[f32], out: &mut Vec<u8>) {
     out.clear();
-    out.extend(values.iter().map(|v| (v.clamp(0.0, 1.0) * 255.0 + 0.5) as u8));
+    out.extend(
+        values
+            .iter()
+            .map(|v| (v.clamp(0.0, 1.0) * 255.0 + 0.5) as u8),
+    );
 }
 
 /// Rounds `value` to the nearest positive multiple of `step`.
@@ -54,13 +62,21 @@ pub(crate) fn round_to(value: f64, step: u32) -> u32 {
 /// A model input of `long_side` (rounded to a multiple of 32) on the frame's
 /// longer side, at the frame's aspect ratio, or a square when `keep_aspect`
 /// is false.
-pub(crate) fn model_input_size(long_side: u32, keep_aspect: bool, width: u32, height: u32) -> (u32, u32) {
+pub(crate) fn model_input_size(
+    long_side: u32,
+    keep_aspect: bool,
+    width: u32,
+    height: u32,
+) -> (u32, u32) {
     let long = round_to(f64::from(long_side), 32);
     if !keep_aspect {
         return (long, long);
     }
     let scale = f64::from(long) / f64::from(width.max(height));
-    (round_to(f64::from(width) * scale, 32), round_to(f64::from(height) * scale, 32))
+    (
+        round_to(f64::from(width) * scale, 32),
+        round_to(f64::from(height) * scale, 32),
+    )
 }
 
 #[cfg(test)]

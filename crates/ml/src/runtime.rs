@@ -17,7 +17,10 @@ fn environment(library: &Path) -> Result<&'static Environment, MlError> {
             return Err("the file does not exist".to_string());
         }
         let builder = ort::init_from(library).map_err(|e| e.to_string())?;
-        builder.with_name("vidmatte").build().map_err(|e| e.to_string())
+        builder
+            .with_name("vidmatte")
+            .build()
+            .map_err(|e| e.to_string())
     });
     loaded.as_ref().map_err(|detail| MlError::Runtime {
         path: library.to_path_buf(),

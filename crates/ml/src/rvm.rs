@@ -92,7 +92,15 @@ impl Segmenter for Rvm {
         let src_rgb: &[u8] = if (w, h) == (frame.width, frame.height) {
             frame.rgb
         } else {
-            resize_u8(&mut self.resizer, frame.rgb, (frame.width, frame.height), &mut self.resized, (w, h), 3, Filter::Bilinear)?;
+            resize_u8(
+                &mut self.resizer,
+                frame.rgb,
+                (frame.width, frame.height),
+                &mut self.resized,
+                (w, h),
+                3,
+                Filter::Bilinear,
+            )?;
             &self.resized
         };
         let plane = (w * h) as usize;
@@ -105,17 +113,26 @@ impl Segmenter for Rvm {
         if self.state.as_ref().is_some_and(|(_, size)| *size != (w, h)) {
             self.state = None;
         }
-        let ratio = self.options.downsample_ratio.unwrap_or_else(|| downsample_ratio_for(w, h));
+        let ratio = self
+            .options
+            .downsample_ratio
+            .unwrap_or_else(|| downsample_ratio_for(w, h));
         let zeros = || Tensor::from_array(([1usize, 1, 1, 1], vec![0f32]));
         let fresh;
         let recurrent: [&DynValue; 4] = match &self.state {
             Some((values, _)) => [&values[0], &values[1], &values[2], &values[3]],
             None => {
-                fresh = [zeros()?.into_dyn(), zeros()?.into_dyn(), zeros()?.into_dyn(), zeros()?.into_dyn()];
+                fresh = [
+                    zeros()?.into_dyn(),
+                    zeros()?.into_dyn(),
+                    zeros()?.into_dyn(),
+                    zeros()?.into_dyn(),
+                ];
                 [&fresh[0], &fresh[1], &fresh[2], &fresh[3]]
             }
         };
-        let src = TensorRef::from_array_view(([1usize, 3, h as usize, w as usize], &self.input[..]))?;
+        let src =
+            TensorRef::from_array_view(([1usize, 3, h as usize, w as usize], &self.input[..]))?;
         let ratio = Tensor::from_array(([1usize], vec![ratio]))?;
         let mut outputs = self.session.run(ort::inputs![
             "src" => src,
@@ -135,13 +152,33 @@ impl Segmenter for Rvm {
         unit_to_u8(pha, &mut self.small);
         matte.width = frame.width;
         matte.height = frame.height;
-        resize_u8(&mut self.resizer, &self.small, (w, h), &mut matte.alpha, (frame.width, frame.height), 1, Filter::Bilinear)?;
+        resize_u8(
+            &mut self.resizer,
+            &self.small,
+            (w, h),
+            &mut matte.alpha,
+            (frame.width, frame.height),
+            1,
+            Filter::Bilinear,
+        )?;
         matte.foreground = if self.options.foreground {
             let (_, fgr) = outputs["fgr"].try_extract_tensor::<f32>()?;
             self.small.clear();
-            self.small.extend((0..plane).flat_map(|i| (0..3).map(move |c| i + c * plane)).map(|j| (fgr[j].clamp(0.0, 1.0) * 255.0 + 0.5) as u8));
+            self.small.extend(
+                (0..plane)
+                    .flat_map(|i| (0..3).map(move |c| i + c * plane))
+                    .map(|j| (fgr[j].clamp(0.0, 1.0) * 255.0 + 0.5) as u8),
+            );
             let mut fg = matte.foreground.take().unwrap_or_default();
-            resize_u8(&mut self.resizer, &self.small, (w, h), &mut fg, (frame.width, frame.height), 3, Filter::Bilinear)?;
+            resize_u8(
+                &mut self.resizer,
+                &self.small,
+                (w, h),
+                &mut fg,
+                (frame.width, frame.height),
+                3,
+                Filter::Bilinear,
+            )?;
             Some(fg)
         } else {
             None
@@ -152,7 +189,12 @@ impl Segmenter for Rvm {
                 detail: format!("no {name}"),
             })
         };
-        let next = [take("r1o", &mut outputs)?, take("r2o", &mut outputs)?, take("r3o", &mut outputs)?, take("r4o", &mut outputs)?];
+        let next = [
+            take("r1o", &mut outputs)?,
+            take("r2o", &mut outputs)?,
+            take("r3o", &mut outputs)?,
+            take("r4o", &mut outputs)?,
+        ];
         drop(outputs);
         self.state = Some((next, (w, h)));
         Ok(())

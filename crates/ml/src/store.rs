@@ -35,7 +35,9 @@ impl ModelKind {
             Self::Original => "ISNet (DIS) fp16: any salient subject, per frame",
             Self::Light => "U2-Netp: small and fast, per frame",
             Self::Human => "RobustVideoMatting: people, recurrent across frames",
-            Self::Pro => "ISNet at full resolution fused with RobustVideoMatting; takes a text prompt",
+            Self::Pro => {
+                "ISNet at full resolution fused with RobustVideoMatting; takes a text prompt"
+            }
         }
     }
 
@@ -122,7 +124,9 @@ pub struct SegmenterOptions {
 impl Default for SegmenterOptions {
     fn default() -> Self {
         Self {
-            threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            threads: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
             prompt: None,
             isnet: IsnetOptions::default(),
             u2netp: U2netpOptions::default(),
@@ -158,7 +162,9 @@ impl ModelStore {
     pub fn from_env() -> Self {
         let root = std::env::var_os("VIDMATTE_CACHE")
             .map(PathBuf::from)
-            .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("vidmatte")))
+            .or_else(|| {
+                std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("vidmatte"))
+            })
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/vidmatte")))
             .unwrap_or_else(|| PathBuf::from(".vidmatte-cache"));
         let mut store = Self::new(root);
@@ -181,7 +187,10 @@ impl ModelStore {
 
     pub fn status(&self, file: &ModelFile) -> ModelStatus {
         let path = self.path(file);
-        let size_bytes = std::fs::metadata(&path).ok().filter(|m| m.is_file()).map(|m| m.len());
+        let size_bytes = std::fs::metadata(&path)
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
         ModelStatus {
             present: size_bytes.is_some_and(|s| s > 0),
             path,
@@ -212,17 +221,29 @@ impl ModelStore {
         Ok(status.path)
     }
 
-    pub(crate) fn session(&self, file: &'static ModelFile, threads: usize) -> Result<ort::session::Session, MlError> {
+    pub(crate) fn session(
+        &self,
+        file: &'static ModelFile,
+        threads: usize,
+    ) -> Result<ort::session::Session, MlError> {
         let library = self.require(&ModelFile::RUNTIME)?;
         let model = self.require(file)?;
         crate::runtime::session(&library, &model, threads)
     }
 
     /// Loads `kind` ready to segment frames.
-    pub fn load(&self, kind: ModelKind, options: &SegmenterOptions) -> Result<Box<dyn Segmenter>, MlError> {
+    pub fn load(
+        &self,
+        kind: ModelKind,
+        options: &SegmenterOptions,
+    ) -> Result<Box<dyn Segmenter>, MlError> {
         Ok(match kind {
-            ModelKind::Original => Box::new(Isnet::load(self, options.threads, options.isnet.clone())?),
-            ModelKind::Light => Box::new(U2netp::load(self, options.threads, options.u2netp.clone())?),
+            ModelKind::Original => {
+                Box::new(Isnet::load(self, options.threads, options.isnet.clone())?)
+            }
+            ModelKind::Light => {
+                Box::new(U2netp::load(self, options.threads, options.u2netp.clone())?)
+            }
             ModelKind::Human => Box::new(Rvm::load(self, options.threads, options.rvm.clone())?),
             ModelKind::Pro => Box::new(Pro::load(self, options)?),
         })

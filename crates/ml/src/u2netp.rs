@@ -53,7 +53,11 @@ pub struct U2netp {
 }
 
 impl U2netp {
-    pub fn load(store: &ModelStore, threads: usize, options: U2netpOptions) -> Result<Self, MlError> {
+    pub fn load(
+        store: &ModelStore,
+        threads: usize,
+        options: U2netpOptions,
+    ) -> Result<Self, MlError> {
         Ok(Self {
             session: store.session(&ModelFile::U2NETP, threads)?,
             options,
@@ -71,8 +75,21 @@ impl Segmenter for U2netp {
     }
 
     fn segment(&mut self, frame: &FrameRef<'_>, matte: &mut Matte) -> Result<(), MlError> {
-        let (iw, ih) = model_input_size(self.options.long_side, self.options.keep_aspect, frame.width, frame.height);
-        resize_u8(&mut self.resizer, frame.rgb, (frame.width, frame.height), &mut self.resized, (iw, ih), 3, Filter::Lanczos3)?;
+        let (iw, ih) = model_input_size(
+            self.options.long_side,
+            self.options.keep_aspect,
+            frame.width,
+            frame.height,
+        );
+        resize_u8(
+            &mut self.resizer,
+            frame.rgb,
+            (frame.width, frame.height),
+            &mut self.resized,
+            (iw, ih),
+            3,
+            Filter::Lanczos3,
+        )?;
         let max = f32::from(self.resized.iter().copied().max().unwrap_or(0).max(1));
         let plane = (iw * ih) as usize;
         self.input.resize(3 * plane, 0.0);
@@ -81,7 +98,8 @@ impl Segmenter for U2netp {
                 self.input[c * plane + i] = (f32::from(px[c]) / max - MEAN[c]) / STD[c];
             }
         }
-        let input = TensorRef::from_array_view(([1usize, 3, ih as usize, iw as usize], &self.input[..]))?;
+        let input =
+            TensorRef::from_array_view(([1usize, 3, ih as usize, iw as usize], &self.input[..]))?;
         let outputs = self.session.run(ort::inputs!["input.1" => input])?;
         let (shape, values) = outputs[0].try_extract_tensor::<f32>()?;
         if values.len() != plane {
@@ -90,15 +108,26 @@ impl Segmenter for U2netp {
                 detail: format!("shape {shape:?} for input {iw}x{ih}"),
             });
         }
-        let (lo, hi) = values.iter().fold((f32::MAX, f32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        let (lo, hi) = values
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
         let range = (hi - lo).max(f32::EPSILON);
         self.small_alpha.clear();
         // rembg truncates ((pred - min) / range * 255) to u8.
-        self.small_alpha.extend(values.iter().map(|&v| ((v - lo) / range * 255.0) as u8));
+        self.small_alpha
+            .extend(values.iter().map(|&v| ((v - lo) / range * 255.0) as u8));
         drop(outputs);
         matte.width = frame.width;
         matte.height = frame.height;
         matte.foreground = None;
-        resize_u8(&mut self.resizer, &self.small_alpha, (iw, ih), &mut matte.alpha, (frame.width, frame.height), 1, Filter::Lanczos3)
+        resize_u8(
+            &mut self.resizer,
+            &self.small_alpha,
+            (iw, ih),
+            &mut matte.alpha,
+            (frame.width, frame.height),
+            1,
+            Filter::Lanczos3,
+        )
     }
 }
