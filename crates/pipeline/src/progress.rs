@@ -1,0 +1,52 @@
+//! Progress reports and per-stage timing.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// Where a run is, reported after every frame.
+#[derive(Clone, Debug, Serialize)]
+pub struct Progress {
+    pub frames_done: u64,
+    pub frames_total: u64,
+    pub fps: f64,
+    pub eta_seconds: Option<f64>,
+}
+
+impl Progress {
+    pub(crate) fn new(frames_done: u64, frames_total: u64, elapsed: Duration) -> Self {
+        let secs = elapsed.as_secs_f64();
+        let fps = if secs > 0.0 {
+            frames_done as f64 / secs
+        } else {
+            0.0
+        };
+        let eta_seconds =
+            (fps > 0.0).then(|| frames_total.saturating_sub(frames_done) as f64 / fps);
+        Self {
+            frames_done,
+            frames_total,
+            fps,
+            eta_seconds,
+        }
+    }
+
+    /// 0..100.
+    pub fn percent(&self) -> f64 {
+        if self.frames_total == 0 {
+            0.0
+        } else {
+            (self.frames_done as f64 * 100.0 / self.frames_total as f64).min(100.0)
+        }
+    }
+}
+
+/// Busy time of each stage: how much of the run each one spent working
+/// (rather than waiting on its neighbours).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct StageStats {
+    pub decode: Duration,
+    pub segment: Duration,
+    pub composite: Duration,
+    pub encode: Duration,
+}

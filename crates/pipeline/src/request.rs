@@ -1,0 +1,72 @@
+//! What one run is asked to do, and the checks made before any work starts.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use vidmatte_media::{Background, OutputFormat, ProbeLimits};
+use vidmatte_ml::ModelKind;
+
+use crate::PipelineError;
+
+#[derive(Clone, Debug)]
+pub struct ProcessRequest {
+    pub input: PathBuf,
+    pub output: PathBuf,
+    pub model: ModelKind,
+    pub format: OutputFormat,
+    pub background: Background,
+    /// Only for `pro`.
+    pub prompt: Option<String>,
+    /// Inference threads; `None` uses every core.
+    pub threads: Option<usize>,
+    /// Temporal smoothing for per-frame models (original, light).
+    pub smoothing: bool,
+    pub limits: ProbeLimits,
+    /// Wall-clock limit for the whole run (decode and encode processes).
+    pub timeout: Duration,
+}
+
+impl ProcessRequest {
+    pub fn new(
+        input: impl Into<PathBuf>,
+        output: impl Into<PathBuf>,
+        model: ModelKind,
+        format: OutputFormat,
+    ) -> Self {
+        Self {
+            input: input.into(),
+            output: output.into(),
+            model,
+            format,
+            background: Background::Transparent,
+            prompt: None,
+            threads: None,
+            smoothing: true,
+            limits: ProbeLimits::default(),
+            timeout: Duration::from_secs(6 * 3600),
+        }
+    }
+
+    /// Rejects combinations that cannot be honoured, before any work starts.
+    pub fn validate(&self) -> Result<(), PipelineError> {
+        if self.format == OutputFormat::Mp4 && self.background == Background::Transparent {
+            return Err(PipelineError::Invalid {
+                param: "output_format",
+                message: "mp4 cannot carry transparency: pick a background colour, or an alpha-capable format (webm, mov, gif, webp, png_sequence)".into(),
+            });
+        }
+        match (&self.prompt, self.model) {
+            (Some(_), model) if model != ModelKind::Pro => Err(PipelineError::Invalid {
+                param: "text_prompt",
+                message: format!("text_prompt is only used by the pro model, not {model}"),
+            }),
+            (Some(p), _) if p.trim().is_empty() || p.chars().count() > 500 => {
+                Err(PipelineError::Invalid {
+                    param: "text_prompt",
+                    message: "text_prompt must be 1 to 500 characters".into(),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+}

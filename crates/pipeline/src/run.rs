@@ -1,0 +1,255 @@
+//! The streaming run: a decode thread, the segmenter on the calling thread,
+//! and a composite+encode thread, joined by bounded channels. Frame and
+//! matte buffers are recycled, so a run allocates a handful of frames in all.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{channel, sync_channel};
+use std::time::{Duration, Instant};
+
+use vidmatte_media::{
+    probe, Cancel, DecodeOptions, EncodeSpec, FrameDecoder, FrameEncoder, MediaError, MediaInfo,
+};
+use vidmatte_ml::{FrameRef, Matte, ModelStore, Segmenter, SegmenterOptions};
+
+use crate::{
+    composite, PipelineError, ProcessRequest, Progress, SceneCuts, StageStats, TemporalSmoother,
+};
+
+/// Frames queued between two stages.
+const QUEUE: usize = 3;
+
+/// What a finished run did.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Report {
+    pub output: PathBuf,
+    pub info: MediaInfo,
+    pub frames: u64,
+    pub elapsed: Duration,
+    pub stages: StageStats,
+    pub scene_cuts: u64,
+    /// Parts of the request the model could not act on (pro prompts).
+    pub warnings: Vec<String>,
+}
+
+impl Report {
+    pub fn fps(&self) -> f64 {
+        self.frames as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+/// Probes the input, loads the model and runs the whole pipeline.
+pub fn process(
+    request: &ProcessRequest,
+    store: &ModelStore,
+    cancel: &Cancel,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> Result<Report, PipelineError> {
+    request.validate()?;
+    let info = probe(&request.input, &request.limits, cancel)?;
+    let mut options = SegmenterOptions {
+        prompt: request.prompt.clone(),
+        ..SegmenterOptions::default()
+    };
+    if let Some(threads) = request.threads {
+        options.threads = threads;
+    }
+    let mut segmenter = store.load(request.model, &options)?;
+    process_with(request, &info, segmenter.as_mut(), cancel, on_progress)
+}
+
+/// Runs the pipeline with an already loaded segmenter on a probed input.
+pub fn process_with(
+    request: &ProcessRequest,
+    info: &MediaInfo,
+    segmenter: &mut dyn Segmenter,
+    cancel: &Cancel,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> Result<Report, PipelineError> {
+    request.validate()?;
+    let started = Instant::now();
+    // `stop` halts every stage: set by the caller's cancel or by any stage's error.
+    let stop = Cancel::new();
+    let finished = AtomicBool::new(false);
+    let decode_options = DecodeOptions {
+        max_pixels: request.limits.max_pixels,
+        timeout: request.timeout,
+    };
+    let mut decoder = FrameDecoder::open(&request.input, info, &decode_options, &stop)?;
+    let spec = EncodeSpec {
+        format: request.format,
+        width: info.width,
+        height: info.height,
+        fps: info.fps,
+        audio_source: info.audio.as_ref().map(|_| request.input.clone()),
+        audio_codec: info.audio.as_ref().map(|a| a.codec.clone()),
+        background: request.background,
+        timeout: request.timeout,
+    };
+    let mut encoder = FrameEncoder::create(spec, &request.output, &stop)?;
+    segmenter.reset();
+    let smoothing = request.smoothing && !segmenter.is_temporal();
+    let (width, height) = decoder.frame_size();
+    let frame_len = decoder.frame_len();
+    let bytes_per_pixel = encoder.spec().bytes_per_pixel();
+    let background = request.background;
+    let encoded = AtomicU64::new(0);
+
+    let (frames_tx, frames_rx) = sync_channel::<Vec<u8>>(QUEUE);
+    let (mattes_tx, mattes_rx) = sync_channel::<(Vec<u8>, Matte)>(QUEUE);
+    let (free_frames_tx, free_frames_rx) = channel::<Vec<u8>>();
+    let (free_mattes_tx, free_mattes_rx) = channel::<Matte>();
+
+    let fail = |e: PipelineError| {
+        stop.cancel();
+        e
+    };
+
+    let (decoded, segmented, written) = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !finished.load(Ordering::SeqCst) {
+                if cancel.is_cancelled() {
+                    stop.cancel();
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+
+        let decode = scope.spawn(move || -> Result<Duration, PipelineError> {
+            let mut busy = Duration::ZERO;
+            loop {
+                let mut frame = free_frames_rx
+                    .try_recv()
+                    .unwrap_or_else(|_| vec![0; frame_len]);
+                let t = Instant::now();
+                let more = decoder.read_frame(&mut frame).map_err(|e| fail(e.into()))?;
+                busy += t.elapsed();
+                if !more || frames_tx.send(frame).is_err() {
+                    break;
+                }
+            }
+            drop(frames_tx);
+            let t = Instant::now();
+            decoder.finish().map_err(|e| fail(e.into()))?;
+            Ok(busy + t.elapsed())
+        });
+
+        let encode = scope.spawn(|| -> Result<(Duration, Duration, PathBuf), PipelineError> {
+            let (mut composing, mut encoding) = (Duration::ZERO, Duration::ZERO);
+            let mut pixels = Vec::with_capacity(width as usize * height as usize * bytes_per_pixel);
+            for (frame, matte) in mattes_rx {
+                let t = Instant::now();
+                composite(&frame, &matte, background, bytes_per_pixel, &mut pixels);
+                composing += t.elapsed();
+                let _ = free_frames_tx.send(frame);
+                let _ = free_mattes_tx.send(matte);
+                let t = Instant::now();
+                encoder.write_frame(&pixels).map_err(|e| fail(e.into()))?;
+                encoding += t.elapsed();
+                encoded.fetch_add(1, Ordering::SeqCst);
+            }
+            if stop.is_cancelled() {
+                return Err(MediaError::Canceled.into());
+            }
+            let t = Instant::now();
+            let output = encoder.finish().map_err(|e| fail(e.into()))?;
+            Ok((composing, encoding + t.elapsed(), output))
+        });
+
+        let segment = (|| -> Result<(Duration, u64), PipelineError> {
+            let mut busy = Duration::ZERO;
+            let mut smoother = TemporalSmoother::default();
+            let mut cuts = SceneCuts::default();
+            let mut scene_cuts = 0;
+            let mut done = 0u64;
+            for frame in frames_rx {
+                if stop.is_cancelled() {
+                    break;
+                }
+                let t = Instant::now();
+                if cuts.is_cut(&frame, width, height) {
+                    scene_cuts += 1;
+                    segmenter.reset();
+                    smoother.reset();
+                }
+                let mut matte = free_mattes_rx.try_recv().unwrap_or_default();
+                segmenter
+                    .segment(
+                        &FrameRef {
+                            width,
+                            height,
+                            rgb: &frame,
+                        },
+                        &mut matte,
+                    )
+                    .map_err(|e| fail(e.into()))?;
+                if smoothing {
+                    smoother.apply(&frame, &mut matte.alpha);
+                }
+                busy += t.elapsed();
+                if mattes_tx.send((frame, matte)).is_err() {
+                    break;
+                }
+                done += 1;
+                let frames_done = encoded.load(Ordering::SeqCst);
+                on_progress(&Progress::new(
+                    frames_done,
+                    info.frame_count.max(done),
+                    started.elapsed(),
+                ));
+            }
+            drop(mattes_tx);
+            Ok((busy, scene_cuts))
+        })();
+        let results = (decode.join(), segment, encode.join());
+        finished.store(true, Ordering::SeqCst);
+        results
+    });
+
+    if cancel.is_cancelled() {
+        return Err(MediaError::Canceled.into());
+    }
+    let mut errors = Vec::new();
+    let decode_busy = joined(decoded).map_err(|e| errors.push(e)).ok();
+    let segmented = segmented.map_err(|e| errors.push(e)).ok();
+    let written = joined(written).map_err(|e| errors.push(e)).ok();
+    // The first real cause wins over the cancellations it set off.
+    if let Some(first) = errors
+        .iter()
+        .position(|e| !e.is_canceled())
+        .or((!errors.is_empty()).then_some(0))
+    {
+        return Err(errors.swap_remove(first));
+    }
+    let (
+        Some(decode_busy),
+        Some((segment_busy, scene_cuts)),
+        Some((composite_busy, encode_busy, output)),
+    ) = (decode_busy, segmented, written)
+    else {
+        return Err(PipelineError::Stage(
+            "a stage ended without a result".into(),
+        ));
+    };
+    let frames = encoded.load(Ordering::SeqCst);
+    on_progress(&Progress::new(frames, frames, started.elapsed()));
+    Ok(Report {
+        output,
+        info: info.clone(),
+        frames,
+        elapsed: started.elapsed(),
+        stages: StageStats {
+            decode: decode_busy,
+            segment: segment_busy,
+            composite: composite_busy,
+            encode: encode_busy,
+        },
+        scene_cuts,
+        warnings: segmenter.warnings(),
+    })
+}
+
+fn joined<T>(result: std::thread::Result<Result<T, PipelineError>>) -> Result<T, PipelineError> {
+    result.unwrap_or_else(|_| Err(PipelineError::Stage("a stage panicked".into())))
+}
