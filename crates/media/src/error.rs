@@ -21,6 +21,8 @@ pub enum MediaError {
         command: &'static str,
         limit: Duration,
     },
+    #[error("the video ended after {got} of its {expected} frames (truncated or damaged)")]
+    Truncated { got: u64, expected: u64 },
     #[error("canceled")]
     Canceled,
     #[error("not a video ffprobe can read: {0}")]

@@ -24,7 +24,9 @@ impl PipelineError {
         match self {
             Self::Invalid { .. } => "invalid_request",
             Self::Media(MediaError::Unsupported(_)) => "unsupported_media_type",
-            Self::Media(MediaError::OutsideLimits(_)) => "unprocessable_video",
+            Self::Media(MediaError::OutsideLimits(_) | MediaError::Truncated { .. }) => {
+                "unprocessable_video"
+            }
             Self::Media(MediaError::Timeout { .. }) => "timeout",
             Self::Media(MediaError::Canceled) => "canceled",
             _ => "processing_failed",

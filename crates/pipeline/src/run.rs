@@ -94,6 +94,7 @@ pub fn process_with(
     let bytes_per_pixel = encoder.spec().bytes_per_pixel();
     let background = request.background;
     let encoded = AtomicU64::new(0);
+    let expected_frames = info.frame_count;
 
     let (frames_tx, frames_rx) = sync_channel::<Vec<u8>>(QUEUE);
     let (mattes_tx, mattes_rx) = sync_channel::<(Vec<u8>, Matte)>(QUEUE);
@@ -118,6 +119,7 @@ pub fn process_with(
 
         let decode = scope.spawn(move || -> Result<Duration, PipelineError> {
             let mut busy = Duration::ZERO;
+            let mut frames = 0u64;
             loop {
                 let mut frame = free_frames_rx
                     .try_recv()
@@ -125,13 +127,28 @@ pub fn process_with(
                 let t = Instant::now();
                 let more = decoder.read_frame(&mut frame).map_err(|e| fail(e.into()))?;
                 busy += t.elapsed();
-                if !more || frames_tx.send(frame).is_err() {
+                if !more {
                     break;
                 }
+                frames += 1;
+                if frames_tx.send(frame).is_err() {
+                    return Ok(busy);
+                }
             }
-            drop(frames_tx);
+            // Judge the stream before closing the queue: the encoder only
+            // publishes its output once the decoder has ended cleanly.
             let t = Instant::now();
             decoder.finish().map_err(|e| fail(e.into()))?;
+            if is_truncated(frames, expected_frames) {
+                return Err(fail(
+                    MediaError::Truncated {
+                        got: frames,
+                        expected: expected_frames,
+                    }
+                    .into(),
+                ));
+            }
+            drop(frames_tx);
             Ok(busy + t.elapsed())
         });
 
@@ -252,4 +269,10 @@ pub fn process_with(
 
 fn joined<T>(result: std::thread::Result<Result<T, PipelineError>>) -> Result<T, PipelineError> {
     result.unwrap_or_else(|_| Err(PipelineError::Stage("a stage panicked".into())))
+}
+
+/// Fewer than 90 % of the frames the container declares (and more than a
+/// couple missing): the file was cut short or is damaged.
+fn is_truncated(decoded: u64, expected: u64) -> bool {
+    decoded * 10 < expected * 9 && expected - decoded > 2
 }
