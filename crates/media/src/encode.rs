@@ -22,6 +22,9 @@ pub struct EncodeSpec {
     pub audio_source: Option<PathBuf>,
     /// The source audio codec; AAC is copied into mov/mp4 as is.
     pub audio_codec: Option<String>,
+    /// The video's duration: audio beyond it is dropped, so the output is
+    /// exactly as long as the frames.
+    pub duration_seconds: f64,
     /// Fills the padding an even-sized mp4 needs.
     pub background: Background,
     pub timeout: Duration,
@@ -40,10 +43,11 @@ impl EncodeSpec {
     fn video_args(&self, output: &Path) -> Vec<String> {
         let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
         let mut out = match self.format {
-            OutputFormat::Webm => s(&[
+            OutputFormat::Webm => [self.even_size_padding().as_slice(), &s(&[
                 "-c:v", "libvpx-vp9", "-pix_fmt", "yuva420p", "-deadline", "realtime", "-cpu-used", "8",
                 "-row-mt", "1", "-b:v", "0", "-crf", "30", "-auto-alt-ref", "0", "-f", "webm",
-            ]),
+            ])]
+            .concat(),
             OutputFormat::Mov => s(&[
                 "-c:v", "prores_ks", "-profile:v", "4444", "-pix_fmt", "yuva444p10le", "-vendor", "apl0", "-f", "mov",
             ]),
@@ -74,6 +78,18 @@ impl EncodeSpec {
         out
     }
 
+    /// libvpx drops an odd row/column; pad with transparent pixels instead.
+    fn even_size_padding(&self) -> Vec<String> {
+        if self.width % 2 == 1 || self.height % 2 == 1 {
+            vec![
+                "-vf".into(),
+                "pad=ceil(iw/2)*2:ceil(ih/2)*2:0:0:color=black@0".into(),
+            ]
+        } else {
+            Vec::new()
+        }
+    }
+
     fn audio_args(&self) -> Vec<String> {
         let codec = match self.format {
             OutputFormat::Webm => vec!["-c:a", "libopus", "-b:a", "128k"],
@@ -83,7 +99,7 @@ impl EncodeSpec {
             OutputFormat::Mov | OutputFormat::Mp4 => vec!["-c:a", "aac", "-b:a", "160k"],
             _ => return vec!["-map".into(), "0:v:0".into()],
         };
-        ["-map", "0:v:0", "-map", "1:a:0?", "-shortest"]
+        ["-map", "0:v:0", "-map", "1:a:0?"]
             .into_iter()
             .chain(codec)
             .map(String::from)

@@ -83,6 +83,7 @@ pub fn process_with(
         fps: info.fps,
         audio_source: info.audio.as_ref().map(|_| request.input.clone()),
         audio_codec: info.audio.as_ref().map(|a| a.codec.clone()),
+        duration_seconds: info.duration_seconds,
         background: request.background,
         timeout: request.timeout,
     };
