@@ -33,8 +33,10 @@ pub(crate) fn session(library: &Path, model: &Path, threads: usize) -> Result<Se
     let env = environment(library)?;
     let session = Session::builder(env)?
         .with_optimization_level(GraphOptimizationLevel::All)
-        .and_then(|b| b.with_intra_threads(threads.max(1)))
-        .and_then(|b| b.with_inter_threads(1))
+        .map_err(ort::Error::from)?
+        .with_intra_threads(threads.max(1))
+        .map_err(ort::Error::from)?
+        .with_inter_threads(1)
         .map_err(ort::Error::from)?
         .commit_from_file(model)?;
     Ok(session)

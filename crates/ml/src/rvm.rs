@@ -106,8 +106,8 @@ impl Segmenter for Rvm {
         let plane = (w * h) as usize;
         self.input.resize(3 * plane, 0.0);
         for (i, px) in src_rgb.chunks_exact(3).enumerate() {
-            for c in 0..3 {
-                self.input[c * plane + i] = f32::from(px[c]) / 255.0;
+            for (c, &v) in px.iter().enumerate() {
+                self.input[c * plane + i] = f32::from(v) / 255.0;
             }
         }
         if self.state.as_ref().is_some_and(|(_, size)| *size != (w, h)) {

@@ -94,8 +94,8 @@ impl Segmenter for U2netp {
         let plane = (iw * ih) as usize;
         self.input.resize(3 * plane, 0.0);
         for (i, px) in self.resized.chunks_exact(3).enumerate() {
-            for c in 0..3 {
-                self.input[c * plane + i] = (f32::from(px[c]) / max - MEAN[c]) / STD[c];
+            for (c, &v) in px.iter().enumerate() {
+                self.input[c * plane + i] = (f32::from(v) / max - MEAN[c]) / STD[c];
             }
         }
         let input =
