@@ -202,7 +202,10 @@ fn read_frames(input: &Path, limit: usize) -> anyhow::Result<Vec<Vec<u8>>> {
     Ok(read_sized_frames(input, limit)?.0)
 }
 
-fn read_sized_frames(input: &Path, limit: usize) -> anyhow::Result<(Vec<Vec<u8>>, (u32, u32))> {
+/// Decoded RGB frames and their size.
+type Frames = (Vec<Vec<u8>>, (u32, u32));
+
+fn read_sized_frames(input: &Path, limit: usize) -> anyhow::Result<Frames> {
     let mut decoder = open(input)?;
     let size = decoder.frame_size();
     let mut frames = Vec::new();

@@ -3,6 +3,7 @@
 mod bench;
 mod models;
 mod process;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -33,19 +34,27 @@ enum Command {
     },
     /// Measure decode, inference, encode and end-to-end speed and memory.
     Bench(bench::BenchArgs),
+    /// Run the HTTP job API (SQLite + local files under the data dir).
+    Serve(serve::ServeArgs),
+    /// Manage API keys in the configured database.
+    Keys {
+        #[command(flatten)]
+        config: serve::ServeArgs,
+        #[command(subcommand)]
+        command: serve::KeysCommand,
+    },
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("VIDMATTE_LOG"))
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    init_logging();
     let result = match cli.command {
         Command::Process(args) => process::run(args),
         Command::Probe { input } => probe(&input),
         Command::Models { json } => models::run(json),
         Command::Bench(args) => bench::run(args),
+        Command::Serve(args) => serve::serve(args),
+        Command::Keys { config, command } => serve::keys(config, command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -64,4 +73,19 @@ fn probe(input: &std::path::Path) -> anyhow::Result<()> {
     )?;
     println!("{}", serde_json::to_string_pretty(&info)?);
     Ok(())
+}
+
+/// `VIDMATTE_LOG` filters (default info); `VIDMATTE_LOG_JSON=true` writes JSON lines.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VIDMATTE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let json = std::env::var("VIDMATTE_LOG_JSON").is_ok_and(|v| v == "true" || v == "1");
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
 }

@@ -1,0 +1,128 @@
+//! `vidmatte serve` and `vidmatte keys`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use vidmatte_server::store::Store;
+use vidmatte_server::Config;
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// A TOML file of settings (see the README's configuration reference).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// Address to serve on (VIDMATTE_LISTEN).
+    #[arg(long, global = true)]
+    pub listen: Option<String>,
+    /// SQLite file, uploads, outputs (VIDMATTE_DATA_DIR).
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Concurrent jobs (VIDMATTE_WORKERS).
+    #[arg(long, global = true)]
+    pub workers: Option<usize>,
+}
+
+impl ServeArgs {
+    pub fn config(&self) -> anyhow::Result<Config> {
+        let mut config = Config::load(self.config.as_deref())?;
+        if let Some(listen) = &self.listen {
+            config.listen = listen.clone();
+        }
+        if let Some(dir) = &self.data_dir {
+            config.data_dir = dir.clone();
+        }
+        if let Some(workers) = self.workers {
+            config.workers = workers;
+        }
+        config.check()?;
+        Ok(config)
+    }
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Create a key and print it (it is shown only this once).
+    Create {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        note: Option<String>,
+        /// Starting credits; without it the key is unlimited.
+        #[arg(long)]
+        credits: Option<i64>,
+    },
+    /// List keys (fingerprints, never the keys themselves).
+    List,
+    /// Disable a key by its fingerprint.
+    Disable { key_fingerprint: String },
+    /// Enable a disabled key again.
+    Enable { key_fingerprint: String },
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let config = args.config()?;
+    runtime()?.block_on(async move {
+        let (app, stop) = vidmatte_server::build(config.clone()).await?;
+        if app.store.count_keys().await? == 0 {
+            tracing::warn!(
+                "no API keys yet: create one with `vidmatte keys create --client-id me` (same --data-dir/--config), then send it as X-Api-Key"
+            );
+        }
+        let listener = tokio::net::TcpListener::bind(&config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        vidmatte_server::run(app, listener, stop).await
+    })
+}
+
+pub fn keys(args: ServeArgs, command: KeysCommand) -> anyhow::Result<()> {
+    let config = args.config()?;
+    runtime()?.block_on(async move {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let store = Store::open(&config).await?;
+        match command {
+            KeysCommand::Create { client_id, note, credits } => {
+                let new = vidmatte_server::keys::generate();
+                let row = store.create_key(&new, &client_id, note.as_deref(), credits).await?;
+                let out = serde_json::json!({
+                    "success": true, "api_key": new.api_key, "key_fingerprint": row.fingerprint,
+                    "client_id": row.client_id, "webhook_secret": row.webhook_secret, "credits": row.credits,
+                });
+                println!("{}", serde_json::to_string_pretty(&out)?);
+                eprintln!("Keep the api_key now: only its hash is stored.");
+            }
+            KeysCommand::List => {
+                for key in store.list_keys().await? {
+                    println!(
+                        "{}  {:<20} credits={:<10} {}",
+                        key.fingerprint,
+                        key.client_id,
+                        key.credits.map_or("unlimited".to_string(), |c| c.to_string()),
+                        if key.disabled { "disabled" } else { "enabled" }
+                    );
+                }
+            }
+            KeysCommand::Disable { key_fingerprint } => toggle(&store, &key_fingerprint, true).await?,
+            KeysCommand::Enable { key_fingerprint } => toggle(&store, &key_fingerprint, false).await?,
+        }
+        Ok(())
+    })
+}
+
+async fn toggle(store: &Store, fingerprint: &str, disabled: bool) -> anyhow::Result<()> {
+    if !store.set_key_disabled(fingerprint, disabled).await? {
+        anyhow::bail!("no key has the fingerprint {fingerprint}");
+    }
+    println!(
+        "{fingerprint} {}",
+        if disabled { "disabled" } else { "enabled" }
+    );
+    Ok(())
+}

@@ -1,0 +1,266 @@
+//! A real `vidmatte serve` child on a free port with its own data dir, and
+//! helpers to drive it the way the vendor SDKs do.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::{multipart, Client};
+use serde_json::{json, Value};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_vidmatte");
+
+pub struct Server {
+    pub base: String,
+    pub data_dir: PathBuf,
+    pub key: String,
+    child: Option<Child>,
+    port: u16,
+    env: Vec<(String, String)>,
+    pub client: Client,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub fn create_key(data_dir: &Path, client_id: &str) -> Value {
+    let out = Command::new(BIN)
+        .args(["keys", "create", "--client-id", client_id, "--data-dir"])
+        .arg(data_dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+impl Server {
+    /// Starts a server in `data_dir` with extra `VIDMATTE_*` settings.
+    pub fn start(data_dir: &Path, env: &[(&str, &str)]) -> Server {
+        std::fs::create_dir_all(data_dir).unwrap();
+        let key = create_key(data_dir, "tests")["api_key"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let mut server = Server {
+            base: String::new(),
+            data_dir: data_dir.to_path_buf(),
+            key,
+            child: None,
+            port: free_port(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            client: Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .unwrap(),
+        };
+        server.spawn();
+        server
+    }
+
+    fn spawn(&mut self) {
+        self.base = format!("http://127.0.0.1:{}", self.port);
+        let child = Command::new(BIN)
+            .arg("serve")
+            .args([
+                "--listen",
+                &format!("127.0.0.1:{}", self.port),
+                "--data-dir",
+            ])
+            .arg(&self.data_dir)
+            .env("VIDMATTE_THREADS", "2")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(20) {
+            if self
+                .client
+                .get(format!("{}/health", self.base))
+                .send()
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("server did not come up");
+    }
+
+    /// SIGKILL, as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn get(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .get(self.url(path))
+            .header("X-Api-Key", &self.key)
+            .send()
+            .unwrap();
+        (r.status().as_u16(), r.json().unwrap_or(Value::Null))
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .client
+            .post(self.url(path))
+            .header("X-Api-Key", &self.key)
+            .json(body)
+            .send()
+            .unwrap();
+        (r.status().as_u16(), r.json().unwrap_or(Value::Null))
+    }
+
+    pub fn upload(&self, path: &str, file: &Path) -> (u16, Value) {
+        let form = multipart::Form::new().file("file", file).unwrap();
+        let r = self
+            .client
+            .post(self.url(path))
+            .header("X-Api-Key", &self.key)
+            .multipart(form)
+            .send()
+            .unwrap();
+        (r.status().as_u16(), r.json().unwrap_or(Value::Null))
+    }
+
+    /// Polls the job until `done(job)` or the deadline.
+    pub fn wait_for(&self, id: &str, seconds: u64, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        loop {
+            let (status, job) = self.get(&format!("/v1/jobs/{id}"));
+            assert_eq!(status, 200, "{job}");
+            if done(&job) {
+                return job;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting on {id}: {job}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    pub fn wait_terminal(&self, id: &str, seconds: u64) -> Value {
+        self.wait_for(id, seconds, |j| {
+            matches!(
+                j["status"].as_str(),
+                Some("completed" | "failed" | "canceled")
+            )
+        })
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub fn clip(name: &str) -> PathBuf {
+    let cache = std::env::var_os("VIDMATTE_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/vidmatte"));
+    let path = cache.join("clips").join(name);
+    assert!(
+        path.is_file(),
+        "{} missing: run scripts/setup.sh",
+        path.display()
+    );
+    path
+}
+
+/// carphone's first second (a real person, 176×144).
+pub fn carphone_1s(dir: &Path) -> PathBuf {
+    let out = dir.join("carphone_1s.mp4");
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(clip("carphone_pristine.mp4"))
+        .args(["-frames:v", "30", "-c:v", "libx264", "-preset", "veryfast"])
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    out
+}
+
+/// Decodes a webm (with alpha) and returns (width, height, RGBA frames).
+pub fn decode_webm(bytes: &[u8], dir: &Path) -> (u32, u32, Vec<Vec<u8>>) {
+    let path = dir.join("download.webm");
+    std::fs::write(&path, bytes).unwrap();
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-c:v", "libvpx-vp9", "-i"])
+        .arg(&path)
+        .args(["-f", "rawvideo", "-pix_fmt", "rgba", "pipe:1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let (w, h) = (176u32, 144u32);
+    let frames = out
+        .stdout
+        .chunks_exact((w * h * 4) as usize)
+        .map(<[u8]>::to_vec)
+        .collect();
+    (w, h, frames)
+}
+
+/// Face opaque, top corners transparent (carphone's unambiguous regions).
+pub fn assert_person_matted(frames: &[Vec<u8>], width: u32) {
+    assert!(!frames.is_empty());
+    let alpha = |f: &Vec<u8>, x: u32, y: u32| f[((y * width + x) * 4 + 3) as usize];
+    for (i, f) in frames.iter().enumerate() {
+        let face = (80..104)
+            .flat_map(|x| (56..90).map(move |y| (x, y)))
+            .filter(|&(x, y)| alpha(f, x, y) >= 200)
+            .count();
+        assert!(
+            face as f64 >= 0.97 * (24.0 * 34.0),
+            "frame {i}: face not opaque"
+        );
+        let corner = (0..22)
+            .flat_map(|x| (0..22).map(move |y| (x, y)))
+            .filter(|&(x, y)| alpha(f, x, y) <= 24)
+            .count();
+        assert!(
+            corner as f64 >= 0.97 * 484.0,
+            "frame {i}: corner not transparent"
+        );
+    }
+}
+
+pub fn body(json: Value) -> Value {
+    json
+}
+
+pub fn job_body(video_url: &str) -> Value {
+    json!({"video_url": video_url, "model": "human", "output_format": "webm"})
+}

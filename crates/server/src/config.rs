@@ -1,0 +1,201 @@
+//! Operator configuration: built-in defaults, then a TOML file, then
+//! `VIDMATTE_*` environment variables (then command-line flags, applied by
+//! the CLI).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to serve on.
+    pub listen: String,
+    /// SQLite file, uploads, outputs.
+    pub data_dir: PathBuf,
+    /// `sqlite://...`; default `sqlite://<data_dir>/vidmatte.db`.
+    pub database_url: Option<String>,
+    /// Base of signed download URLs; default `http://<listen>`.
+    pub public_url: Option<String>,
+    /// Enables `/v1/admin/*`.
+    #[serde(skip_serializing)]
+    pub admin_token: Option<String>,
+    /// Hosts/CIDRs exempt from the address rules.
+    pub url_allowlist: Vec<String>,
+    /// Concurrent jobs in this process.
+    pub workers: usize,
+    /// Inference threads per job (default: every core).
+    pub threads: Option<usize>,
+    /// Let `/api/*` work without a key (the vendor's behaviour).
+    pub legacy_anonymous: bool,
+    pub max_upload_bytes: u64,
+    /// How long a signed output URL stays valid.
+    pub output_url_ttl_seconds: i64,
+    /// How long outputs and uploads are kept.
+    pub retention_seconds: i64,
+    /// A worker's lease on a job; it heartbeats at a third of this.
+    pub lease_seconds: i64,
+    /// One JSON object per log line.
+    pub log_json: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./vidmatte-data"),
+            database_url: None,
+            public_url: None,
+            admin_token: None,
+            url_allowlist: Vec::new(),
+            workers: 1,
+            threads: None,
+            legacy_anonymous: false,
+            max_upload_bytes: 500 * 1024 * 1024,
+            output_url_ttl_seconds: 24 * 3600,
+            retention_seconds: 7 * 24 * 3600,
+            lease_seconds: 30,
+            log_json: false,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, then `file` (if any), then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                toml::from_str(&text)
+                    .with_context(|| format!("{} is not a valid vidmatte config", path.display()))?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        fn parse<T: std::str::FromStr>(name: &str, value: &str) -> anyhow::Result<T> {
+            value
+                .trim()
+                .parse()
+                .map_err(|_| anyhow::anyhow!("{name}={value:?} is not valid"))
+        }
+        if let Some(v) = var("VIDMATTE_LISTEN") {
+            self.listen = v;
+        }
+        if let Some(v) = var("VIDMATTE_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("VIDMATTE_DATABASE_URL") {
+            self.database_url = Some(v);
+        }
+        if let Some(v) = var("VIDMATTE_PUBLIC_URL") {
+            self.public_url = Some(v);
+        }
+        if let Some(v) = var("VIDMATTE_ADMIN_TOKEN") {
+            self.admin_token = Some(v).filter(|t| !t.is_empty());
+        }
+        if let Some(v) = var("VIDMATTE_URL_ALLOWLIST") {
+            self.url_allowlist = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect();
+        }
+        if let Some(v) = var("VIDMATTE_WORKERS") {
+            self.workers = parse("VIDMATTE_WORKERS", &v)?;
+        }
+        if let Some(v) = var("VIDMATTE_THREADS") {
+            self.threads = Some(parse("VIDMATTE_THREADS", &v)?);
+        }
+        if let Some(v) = var("VIDMATTE_LEGACY_ANONYMOUS") {
+            self.legacy_anonymous = parse("VIDMATTE_LEGACY_ANONYMOUS", &v)?;
+        }
+        if let Some(v) = var("VIDMATTE_MAX_UPLOAD_BYTES") {
+            self.max_upload_bytes = parse("VIDMATTE_MAX_UPLOAD_BYTES", &v)?;
+        }
+        if let Some(v) = var("VIDMATTE_LEASE_SECONDS") {
+            self.lease_seconds = parse("VIDMATTE_LEASE_SECONDS", &v)?;
+        }
+        if let Some(v) = var("VIDMATTE_LOG_JSON") {
+            self.log_json = parse("VIDMATTE_LOG_JSON", &v)?;
+        }
+        Ok(())
+    }
+
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.workers == 0 {
+            bail!("workers must be at least 1");
+        }
+        if self.lease_seconds < 3 {
+            bail!("lease_seconds must be at least 3");
+        }
+        if let Some(url) = &self.database_url {
+            if !url.starts_with("sqlite:") {
+                bail!("database_url {url:?}: only sqlite:// is supported by this build");
+            }
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("vidmatte.db").display()))
+    }
+
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.data_dir.join("uploads")
+    }
+
+    pub fn outputs_dir(&self) -> PathBuf {
+        self.data_dir.join("outputs")
+    }
+
+    pub fn work_dir(&self) -> PathBuf {
+        self.data_dir.join("work")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let mut config: Config = toml::from_str("listen = \"0.0.0.0:9000\"\nworkers = 3").unwrap();
+        assert_eq!(config.workers, 3);
+        config
+            .apply_env(|name| match name {
+                "VIDMATTE_WORKERS" => Some("2".into()),
+                "VIDMATTE_URL_ALLOWLIST" => Some("10.0.0.0/8, example.com".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(
+            (config.listen.as_str(), config.workers),
+            ("0.0.0.0:9000", 2)
+        );
+        assert_eq!(config.url_allowlist, vec!["10.0.0.0/8", "example.com"]);
+        assert!(config.apply_env(|_| Some("x".into())).is_err());
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_errors() {
+        assert!(toml::from_str::<Config>("listne = \"x\"").is_err());
+    }
+}

@@ -1,0 +1,130 @@
+//! Operator routes (`X-Admin-Token`): configuration and API keys.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::auth::Admin;
+use super::error::{ApiError, ApiResult};
+use crate::clock::rfc3339;
+use crate::store::KeyRow;
+use crate::AppState;
+
+type Body = Result<Json<Value>, axum::extract::rejection::JsonRejection>;
+
+fn key_json(key: &KeyRow) -> Value {
+    json!({
+        "key_fingerprint": key.fingerprint, "client_id": key.client_id, "note": key.note,
+        "credits": key.credits, "disabled": key.disabled, "created_at": rfc3339(key.created_at),
+    })
+}
+
+pub async fn config(State(app): State<AppState>, _: Admin) -> Json<Value> {
+    Json(json!({"success": true, "config": app.config}))
+}
+
+pub async fn list_keys(State(app): State<AppState>, _: Admin) -> ApiResult<Json<Value>> {
+    let keys: Vec<Value> = app.store.list_keys().await?.iter().map(key_json).collect();
+    Ok(Json(json!({"success": true, "keys": keys})))
+}
+
+pub async fn create_key(
+    State(app): State<AppState>,
+    _: Admin,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let body = body?.0;
+    let client_id = body
+        .get("client_id")
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty() && s.len() <= 200)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "client_id",
+                "client_id (a string of 1..200 characters) is required",
+            )
+        })?;
+    let note = match body.get("note") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(_) => return Err(ApiError::invalid("note", "note must be a string")),
+    };
+    let credits = match body.get("credits") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(v.as_i64().filter(|c| *c >= 0).ok_or_else(|| {
+            ApiError::invalid("credits", "credits must be a non-negative integer")
+        })?),
+    };
+    let created = create(&app, client_id, note, credits).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Creates a key; the only place its secret is ever shown.
+pub async fn create(
+    app: &AppState,
+    client_id: &str,
+    note: Option<&str>,
+    credits: Option<i64>,
+) -> Result<Value, sqlx::Error> {
+    let new = crate::keys::generate();
+    let row = app.store.create_key(&new, client_id, note, credits).await?;
+    Ok(json!({
+        "success": true, "api_key": new.api_key, "key_fingerprint": row.fingerprint, "client_id": row.client_id,
+        "webhook_secret": row.webhook_secret, "credits": row.credits,
+    }))
+}
+
+fn fingerprint(body: &Value) -> ApiResult<&str> {
+    body.get("key_fingerprint")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::invalid("key_fingerprint", "key_fingerprint is required"))
+}
+
+async fn set_disabled(app: &AppState, body: Body, disabled: bool) -> ApiResult<Json<Value>> {
+    let body = body?.0;
+    let fp = fingerprint(&body)?;
+    if !app.store.set_key_disabled(fp, disabled).await? {
+        return Err(ApiError::not_found("key"));
+    }
+    Ok(Json(
+        json!({"success": true, "key_fingerprint": fp, "disabled": disabled}),
+    ))
+}
+
+pub async fn disable_key(
+    State(app): State<AppState>,
+    _: Admin,
+    body: Body,
+) -> ApiResult<Json<Value>> {
+    set_disabled(&app, body, true).await
+}
+
+pub async fn enable_key(
+    State(app): State<AppState>,
+    _: Admin,
+    body: Body,
+) -> ApiResult<Json<Value>> {
+    set_disabled(&app, body, false).await
+}
+
+pub async fn add_credits(
+    State(app): State<AppState>,
+    _: Admin,
+    body: Body,
+) -> ApiResult<Json<Value>> {
+    let body = body?.0;
+    let fp = fingerprint(&body)?;
+    let amount = body
+        .get("amount")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| ApiError::invalid("amount", "amount must be an integer"))?;
+    let balance = app
+        .store
+        .add_credits(fp, amount)
+        .await?
+        .ok_or_else(|| ApiError::not_found("key"))?;
+    Ok(Json(
+        json!({"success": true, "key_fingerprint": fp, "credits": balance}),
+    ))
+}

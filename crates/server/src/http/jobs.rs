@@ -1,0 +1,310 @@
+//! `/v1/jobs`: create, get, list, start, cancel, and progress events.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::Json;
+use futures_util::stream::{self, Stream};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::auth::Caller;
+use super::error::{ApiError, ApiResult};
+use super::job_view::job_json;
+use super::request_id::current_request_id;
+use super::settings::{metadata, JobSettings};
+use super::urls::check_external;
+use crate::store::{KeyRow, NewJob, StartOverrides};
+use crate::AppState;
+
+type Body = Result<Json<Value>, axum::extract::rejection::JsonRejection>;
+
+fn object(body: Body) -> ApiResult<Map<String, Value>> {
+    match body?.0 {
+        Value::Object(map) => Ok(map),
+        _ => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the body must be a JSON object",
+        )),
+    }
+}
+
+pub async fn create(
+    State(app): State<AppState>,
+    Caller(key): Caller,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let body = object(body)?;
+    create_job(&app, &key, &body, None).await
+}
+
+/// Shared by `POST /v1/jobs` and the legacy `POST /api/process`
+/// (`force_start` ignores `auto_start`).
+pub async fn create_job(
+    app: &AppState,
+    key: &KeyRow,
+    body: &Map<String, Value>,
+    force_start: Option<bool>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let video_url = match body.get("video_url") {
+        Some(Value::String(url)) if !url.trim().is_empty() => url.trim().to_string(),
+        Some(Value::String(_)) | None | Some(Value::Null) => {
+            return Err(ApiError::invalid("video_url", "video_url is required"))
+        }
+        Some(_) => return Err(ApiError::invalid("video_url", "video_url must be a string")),
+    };
+    let mut settings = JobSettings::default();
+    settings.apply(body)?;
+    settings.validate()?;
+    let metadata = metadata(body)?;
+    let auto_start = match body.get("auto_start") {
+        None | Some(Value::Null) => true,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "auto_start",
+                "auto_start must be true or false",
+            ))
+        }
+    };
+    let start = force_start.unwrap_or(auto_start);
+    let duration_seconds = if let Some(id) = video_url.strip_prefix("upload://") {
+        let upload = app
+            .store
+            .upload(id, key.id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("upload"))?;
+        upload.duration_seconds
+    } else {
+        check_external(&video_url, "video_url")?;
+        None
+    };
+    let job = NewJob {
+        id: format!("job_{}", ulid::Ulid::new()),
+        key_id: key.id,
+        request_id: current_request_id(),
+        start,
+        model: settings.model.as_str().into(),
+        text_prompt: settings.text_prompt.clone(),
+        output_format: settings.output_format.as_str().into(),
+        bg_type: settings.bg_type.clone(),
+        bg_color: settings.bg_color_json(),
+        video_url,
+        webhook_url: settings.webhook_url.clone(),
+        metadata,
+        duration_seconds,
+    };
+    let row = app.store.insert_job(&job).await?;
+    tracing::info!(job_id = %row.id, start, model = %row.model, "job created");
+    if start {
+        app.queued.notify_one();
+    }
+    let message = if start {
+        "Job created and queued"
+    } else {
+        "Draft job created"
+    };
+    Ok((StatusCode::CREATED, Json(with_envelope(app, &row, message))))
+}
+
+fn with_envelope(app: &AppState, row: &crate::store::JobRow, message: &str) -> Value {
+    let job = job_json(app, row);
+    json!({"success": true, "id": row.id, "status": row.status, "message": message, "job": job})
+}
+
+pub async fn get(
+    State(app): State<AppState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let job = app
+        .store
+        .job(&id, key.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("job"))?;
+    Ok(Json(job_json(&app, &job)))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    limit: Option<i64>,
+    offset: Option<i64>,
+    status: Option<String>,
+}
+
+pub async fn list(
+    State(app): State<AppState>,
+    Caller(key): Caller,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(query) = query?;
+    let limit = query.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::invalid("limit", "limit must be 1..100"));
+    }
+    let offset = query.offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(ApiError::invalid("offset", "offset must be 0 or more"));
+    }
+    if let Some(status) = &query.status {
+        if !["created", "processing", "completed", "failed", "canceled"].contains(&status.as_str())
+        {
+            return Err(ApiError::invalid(
+                "status",
+                "status must be created, processing, completed, failed or canceled",
+            ));
+        }
+    }
+    let (rows, total) = app
+        .store
+        .list_jobs(key.id, query.status.as_deref(), limit, offset)
+        .await?;
+    let jobs: Vec<Value> = rows.iter().map(|r| job_json(&app, r)).collect();
+    Ok(Json(json!({
+        "success": true, "jobs": jobs, "total": total, "limit": limit, "offset": offset,
+        "has_more": offset + (rows.len() as i64) < total,
+    })))
+}
+
+pub async fn start(
+    State(app): State<AppState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+    body: Option<Json<Value>>,
+) -> ApiResult<Json<Value>> {
+    let body = match body.map(|b| b.0) {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(map)) => map,
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "the body must be a JSON object",
+            ))
+        }
+    };
+    let job = app
+        .store
+        .job(&id, key.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("job"))?;
+    if job.status != "created" {
+        return Err(ApiError::invalid_state(format!(
+            "job is {}, only drafts (created) can be started",
+            job.status
+        )));
+    }
+    let mut settings = JobSettings {
+        model: job.model.parse().map_err(ApiError::internal)?,
+        text_prompt: job.text_prompt.clone(),
+        output_format: job.output_format.parse().map_err(ApiError::internal)?,
+        bg_type: job.bg_type.clone(),
+        bg_color: job
+            .bg_color
+            .as_deref()
+            .and_then(|c| serde_json::from_str(c).ok()),
+        webhook_url: job.webhook_url.clone(),
+    };
+    settings.apply(&body)?;
+    settings.validate()?;
+    let overrides = StartOverrides {
+        model: settings.model.as_str().into(),
+        text_prompt: settings.text_prompt.clone(),
+        output_format: settings.output_format.as_str().into(),
+        bg_type: settings.bg_type.clone(),
+        bg_color: settings.bg_color_json(),
+        webhook_url: settings.webhook_url.clone(),
+    };
+    let row = app
+        .store
+        .start_draft(&id, key.id, &overrides)
+        .await?
+        .ok_or_else(|| ApiError::invalid_state("job is no longer a draft"))?;
+    app.queued.notify_one();
+    Ok(Json(with_envelope(&app, &row, "Job started and queued")))
+}
+
+pub async fn cancel(
+    State(app): State<AppState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let job = app
+        .store
+        .job(&id, key.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("job"))?;
+    if job.is_terminal() {
+        return Err(ApiError::invalid_state(format!(
+            "job is already {}",
+            job.status
+        )));
+    }
+    let row = app
+        .store
+        .cancel(&id, key.id)
+        .await?
+        .ok_or_else(|| ApiError::invalid_state("job has already finished"))?;
+    let message = if row.status == "canceled" {
+        "Job canceled"
+    } else {
+        "Cancel requested; the job stops within seconds"
+    };
+    Ok(Json(with_envelope(&app, &row, message)))
+}
+
+/// Server-sent events: `progress` when stage/progress move, `status` when the
+/// status changes; the stream ends after a terminal status.
+pub async fn events(
+    State(app): State<AppState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let first = app
+        .store
+        .job(&id, key.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("job"))?;
+    struct Watch {
+        app: AppState,
+        key_id: i64,
+        id: String,
+        last: Option<(String, String, i64)>,
+        done: bool,
+    }
+    let watch = Watch {
+        app,
+        key_id: key.id,
+        id: first.id,
+        last: None,
+        done: false,
+    };
+    let stream = stream::unfold(watch, |mut w| async move {
+        if w.done {
+            return None;
+        }
+        loop {
+            let job = match w.app.store.job(&w.id, w.key_id).await {
+                Ok(Some(job)) => job,
+                _ => return None,
+            };
+            let now = (job.status.clone(), job.stage.clone(), job.progress);
+            let previous = w.last.replace(now.clone());
+            let changed_status = previous.as_ref().is_none_or(|p| p.0 != now.0);
+            let moved = previous.as_ref() != Some(&now);
+            if moved {
+                let data = job_json(&w.app, &job);
+                let event = if changed_status { "status" } else { "progress" };
+                w.done = job.is_terminal();
+                let event = Event::default().event(event).data(data.to_string());
+                return Some((Ok(event), w));
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}

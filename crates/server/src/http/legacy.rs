@@ -1,0 +1,61 @@
+//! The vendor's legacy `/api/*` routes.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::auth::LegacyCaller;
+use super::error::{ApiError, ApiResult};
+use super::job_view::output_url;
+use crate::clock::now_ms;
+use crate::AppState;
+
+pub async fn process(
+    State(app): State<AppState>,
+    LegacyCaller(key): LegacyCaller,
+    body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let Value::Object(body) = body?.0 else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the body must be a JSON object",
+        ));
+    };
+    super::jobs::create_job(&app, &key, &body, Some(true)).await
+}
+
+pub async fn download(
+    State(app): State<AppState>,
+    LegacyCaller(key): LegacyCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let job = app
+        .store
+        .job(&id, key.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("job"))?;
+    if job.status != "completed" || job.output_path.is_none() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_state",
+            "Job not completed",
+        ));
+    }
+    let expires = now_ms() / 1000 + app.config.output_url_ttl_seconds;
+    Ok(Json(
+        json!({"success": true, "download_url": output_url(&app, &job.id, expires), "output_format": job.output_format}),
+    ))
+}
+
+/// Credits per minute of video, per model (the contract's list prices).
+pub const PRICES: [(&str, i64); 4] = [("original", 60), ("light", 45), ("pro", 180), ("human", 45)];
+
+pub async fn pricing() -> Json<Value> {
+    let prices: serde_json::Map<String, Value> = PRICES
+        .iter()
+        .map(|(m, p)| (m.to_string(), json!(p)))
+        .collect();
+    Json(json!({"success": true, "model_pricing_credits_per_minute": prices}))
+}

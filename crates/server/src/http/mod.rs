@@ -1,0 +1,75 @@
+//! Where a request goes: routes, authentication, the contract's errors,
+//! request ids and request metrics. Handlers call the store and wake the
+//! workers; they never touch frames.
+
+mod admin;
+mod auth;
+mod error;
+mod job_view;
+mod jobs;
+mod legacy;
+mod ops;
+mod outputs;
+mod request_id;
+mod settings;
+mod uploads;
+pub mod urls;
+
+pub use admin::create as create_key;
+pub use error::ApiError;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+use crate::AppState;
+
+pub fn router(app: AppState) -> Router {
+    let uploads = Router::new()
+        .route("/v1/uploads", post(uploads::upload))
+        .route("/api/upload", post(uploads::legacy_upload))
+        // Uploads enforce their own (much larger) limit while streaming.
+        .layer(DefaultBodyLimit::disable());
+    Router::new()
+        .route("/v1/jobs", post(jobs::create).get(jobs::list))
+        .route("/v1/jobs/{id}", get(jobs::get))
+        .route("/v1/jobs/{id}/start", post(jobs::start))
+        .route("/v1/jobs/{id}/cancel", post(jobs::cancel))
+        .route("/v1/jobs/{id}/events", get(jobs::events))
+        .route("/v1/jobs/{id}/output", get(outputs::download))
+        .route("/v1/credits", get(ops::credits))
+        .route("/v1/usage/summary", get(ops::usage_summary))
+        .route("/v1/admin/config", get(admin::config))
+        .route(
+            "/v1/admin/keys",
+            get(admin::list_keys).post(admin::create_key),
+        )
+        .route("/v1/admin/keys/disable", post(admin::disable_key))
+        .route("/v1/admin/keys/enable", post(admin::enable_key))
+        .route("/v1/admin/keys/credits", post(admin::add_credits))
+        .route("/api/process", post(legacy::process))
+        .route("/api/download/{job_id}", get(legacy::download))
+        .route("/api/pricing", get(legacy::pricing))
+        .route("/health", get(ops::health))
+        .route("/ready", get(ops::ready))
+        .route("/metrics", get(ops::metrics))
+        .merge(uploads)
+        .fallback(|| async { ApiError::not_found("route") })
+        .layer(axum::middleware::from_fn(request_id::middleware))
+        .with_state(app)
+}
+
+/// The process-wide Prometheus recorder (installed once).
+pub fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: std::sync::OnceLock<PrometheusHandle> = std::sync::OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            // A second install (tests building several apps) keeps the first.
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}

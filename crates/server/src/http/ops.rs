@@ -1,0 +1,122 @@
+//! Liveness, readiness, metrics, and the usage numbers a key can see.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use vidmatte_ml::{ModelFile, ModelKind};
+
+use super::auth::Caller;
+use super::error::{ApiError, ApiResult};
+use super::legacy::PRICES;
+use crate::clock::now_ms;
+use crate::AppState;
+
+pub async fn health() -> Json<Value> {
+    Json(json!({"success": true, "status": "ok"}))
+}
+
+/// Database, storage, ffmpeg and models, each with its own verdict.
+pub async fn ready(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
+    let database = app.store.ping().await;
+    let storage = tokio::fs::create_dir_all(app.config.outputs_dir())
+        .await
+        .is_ok()
+        && tempfile::NamedTempFile::new_in(app.config.outputs_dir()).is_ok();
+    let ffmpeg = tokio::process::Command::new("ffmpeg")
+        .arg("-version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .await
+        .is_ok_and(|s| s.success());
+    let runtime = app.models.status(&ModelFile::RUNTIME).present;
+    let models: serde_json::Map<String, Value> = ModelKind::ALL
+        .into_iter()
+        .map(|m| {
+            (
+                m.as_str().to_string(),
+                json!(runtime && m.files().iter().all(|f| app.models.status(f).present)),
+            )
+        })
+        .collect();
+    let all_models = models.values().all(|v| v == &json!(true));
+    let ok = database && storage && ffmpeg && all_models;
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(
+            json!({"success": ok, "database": database, "storage": storage, "ffmpeg": ffmpeg, "models": models}),
+        ),
+    )
+}
+
+pub async fn metrics(State(app): State<AppState>) -> String {
+    if let Ok(depth) = app.store.queue_depth().await {
+        metrics::gauge!("vidmatte_queue_depth").set(depth as f64);
+    }
+    app.metrics.render()
+}
+
+pub async fn credits(Caller(key): Caller) -> Json<Value> {
+    // Charging arrives with the credits work; until then nothing is used.
+    Json(json!({
+        "success": true, "total": key.credits, "used": 0, "remaining": key.credits, "unlimited": key.credits.is_none(),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct Days {
+    days: Option<i64>,
+}
+
+pub async fn usage_summary(
+    State(app): State<AppState>,
+    Caller(key): Caller,
+    query: Result<Query<Days>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let days = query?.0.days.unwrap_or(7);
+    if !(1..=90).contains(&days) {
+        return Err(ApiError::invalid("days", "days must be 1..90"));
+    }
+    let rows = app
+        .store
+        .usage_summary(key.id, now_ms() - days * 86_400_000)
+        .await?;
+    let price = |model: &str| {
+        PRICES
+            .iter()
+            .find(|(m, _)| *m == model)
+            .map_or(0, |(_, p)| *p)
+    };
+    let (mut jobs, mut seconds, mut credits) = (0i64, 0f64, 0i64);
+    let mut by_model = serde_json::Map::new();
+    let mut by_status = serde_json::Map::new();
+    for (model, status, count, secs) in rows {
+        let cost = if status == "completed" {
+            (price(&model) as f64 * secs / 60.0).ceil() as i64
+        } else {
+            0
+        };
+        jobs += count;
+        seconds += secs;
+        credits += cost;
+        let m = by_model
+            .entry(model)
+            .or_insert_with(|| json!({"jobs": 0, "seconds": 0.0, "credits": 0}));
+        m["jobs"] = json!(m["jobs"].as_i64().unwrap_or(0) + count);
+        m["seconds"] = json!(m["seconds"].as_f64().unwrap_or(0.0) + secs);
+        m["credits"] = json!(m["credits"].as_i64().unwrap_or(0) + cost);
+        let s = by_status.entry(status).or_insert_with(|| json!(0));
+        *s = json!(s.as_i64().unwrap_or(0) + count);
+    }
+    Ok(Json(json!({
+        "success": true, "days": days, "jobs": jobs, "seconds": seconds, "credits_at_list_price": credits,
+        "by_model": by_model, "by_status": by_status,
+    })))
+}

@@ -1,0 +1,142 @@
+//! `POST /v1/uploads` (and legacy `/api/upload`): one multipart field
+//! `file`, streamed to disk under the size limit, then sniffed with ffprobe.
+
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::{json, Value};
+use tokio::io::AsyncWriteExt;
+use vidmatte_media::{probe, Cancel, MediaError, ProbeLimits};
+
+use super::auth::{Caller, LegacyCaller};
+use super::error::{ApiError, ApiResult};
+use crate::clock::now_ms;
+use crate::store::{KeyRow, UploadRow};
+use crate::AppState;
+
+pub async fn upload(
+    State(app): State<AppState>,
+    Caller(key): Caller,
+    multipart: Multipart,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    receive(&app, &key, multipart).await
+}
+
+pub async fn legacy_upload(
+    State(app): State<AppState>,
+    LegacyCaller(key): LegacyCaller,
+    multipart: Multipart,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    receive(&app, &key, multipart).await
+}
+
+/// Deletes the partial file unless disarmed.
+struct PartialFile(Option<std::path::PathBuf>);
+
+impl Drop for PartialFile {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+async fn receive(
+    app: &AppState,
+    key: &KeyRow,
+    mut multipart: Multipart,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let bad = |m: String| ApiError::invalid("file", m);
+    let dir = app.config.uploads_dir();
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(ApiError::internal)?;
+    let id = format!("vid_{}", ulid::Ulid::new());
+    let path = dir.join(&id);
+    let mut guard = PartialFile(Some(path.clone()));
+    let mut received: Option<(String, u64)> = None;
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| bad(format!("malformed multipart body: {e}")))?
+    {
+        if field.name() != Some("file") {
+            continue;
+        }
+        if received.is_some() {
+            return Err(bad("send exactly one field named file".into()));
+        }
+        let filename = field
+            .file_name()
+            .unwrap_or("upload")
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(255)
+            .collect::<String>();
+        let mut file = tokio::fs::File::create(&path)
+            .await
+            .map_err(ApiError::internal)?;
+        let mut size = 0u64;
+        while let Some(chunk) = field
+            .chunk()
+            .await
+            .map_err(|e| bad(format!("the upload was cut off: {e}")))?
+        {
+            size += chunk.len() as u64;
+            if size > app.config.max_upload_bytes {
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!(
+                        "uploads are limited to {} MB",
+                        app.config.max_upload_bytes / (1024 * 1024)
+                    ),
+                ));
+            }
+            file.write_all(&chunk).await.map_err(ApiError::internal)?;
+        }
+        file.flush().await.map_err(ApiError::internal)?;
+        received = Some((filename, size));
+    }
+    let Some((filename, size)) = received else {
+        return Err(bad("the multipart body has no field named file".into()));
+    };
+    let probe_path = path.clone();
+    let info = tokio::task::spawn_blocking(move || {
+        probe(&probe_path, &ProbeLimits::default(), &Cancel::new())
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    let info = info.map_err(|e| match e {
+        MediaError::Unsupported(why) => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("not a video we can read: {why}"),
+        ),
+        MediaError::OutsideLimits(why) => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unprocessable_video", why)
+        }
+        other => ApiError::internal(other),
+    })?;
+    let now = now_ms();
+    let row = UploadRow {
+        id: id.clone(),
+        key_id: key.id,
+        filename: filename.clone(),
+        path: path.to_string_lossy().into_owned(),
+        size: size as i64,
+        duration_seconds: Some(info.duration_seconds),
+        created_at: now,
+        expires_at: now + app.config.retention_seconds * 1000,
+    };
+    app.store.insert_upload(&row).await?;
+    guard.0 = None;
+    tracing::info!(video_id = %id, size, "upload stored");
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "success": true, "video_id": id, "video_url": format!("upload://{id}"),
+            "filename": filename, "size": size, "duration_seconds": info.duration_seconds,
+        })),
+    ))
+}

@@ -1,0 +1,58 @@
+//! Retention: removes outputs and uploads past their retention period.
+
+use std::time::Duration;
+
+use crate::clock::now_ms;
+use crate::AppState;
+
+const EVERY: Duration = Duration::from_secs(600);
+
+pub async fn run(app: AppState) {
+    let mut shutdown = app.shutdown.clone();
+    loop {
+        sweep(&app).await;
+        tokio::select! {
+            _ = tokio::time::sleep(EVERY) => {}
+            _ = crate::stopped(&mut shutdown) => return,
+        }
+    }
+}
+
+pub async fn sweep(app: &AppState) {
+    let cutoff = now_ms() - app.config.retention_seconds * 1000;
+    match app.store.take_expired_outputs(cutoff).await {
+        Ok(paths) => remove(paths, "output").await,
+        Err(e) => tracing::warn!(error = %e, "sweeping outputs"),
+    }
+    match app.store.take_expired_uploads(now_ms()).await {
+        Ok(paths) => remove(paths, "upload").await,
+        Err(e) => tracing::warn!(error = %e, "sweeping uploads"),
+    }
+    sweep_work_dirs(app).await;
+}
+
+/// Work folders of jobs no worker is running (crashed attempts of jobs
+/// that later ended elsewhere).
+async fn sweep_work_dirs(app: &AppState) {
+    let Ok(mut entries) = tokio::fs::read_dir(app.config.work_dir()).await else {
+        return;
+    };
+    while let Ok(Some(entry)) = entries.next_entry().await {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let running =
+            matches!(app.store.job_by_id(&name).await, Ok(Some(job)) if job.status == "processing");
+        if !running {
+            let _ = tokio::fs::remove_dir_all(entry.path()).await;
+        }
+    }
+}
+
+async fn remove(paths: Vec<String>, what: &str) {
+    for path in paths {
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => tracing::info!(%path, "removed expired {what}"),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!(%path, error = %e, "removing expired {what}"),
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! `vidmatte serve`: the job API of ../shared/CONTRACT.md on one machine.
+//!
+//! - [`http`] owns routes, authentication, the contract's error shape and
+//!   request ids; it never touches frames.
+//! - [`jobs`] owns the job lifecycle: workers that claim jobs with a lease
+//!   and heartbeat, run the pipeline, and record the outcome exactly once;
+//!   the retention sweeper.
+//! - [`store`] owns persistence (SQLite with migrations) and the files under
+//!   the data directory.
+
+pub mod config;
+pub mod http;
+pub mod jobs;
+pub mod keys;
+pub mod store;
+
+mod clock;
+mod signing;
+
+pub use config::Config;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use tokio::sync::watch;
+
+/// Everything a request handler or a worker needs.
+pub struct App {
+    pub config: Config,
+    pub store: store::Store,
+    pub models: vidmatte_ml::ModelStore,
+    pub signer: signing::Signer,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Set when the server begins shutting down.
+    pub shutdown: watch::Receiver<bool>,
+    /// Wakes idle workers when a job is queued.
+    pub queued: tokio::sync::Notify,
+}
+
+pub type AppState = Arc<App>;
+
+/// Opens the store, starts the workers and the sweeper, and serves HTTP
+/// until ctrl-c / SIGTERM; running jobs are requeued on the way out.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let (app, stop) = build(config).await?;
+    run(app, listener, stop).await
+}
+
+/// Builds the shared state (opening the database, migrating it).
+pub async fn build(config: Config) -> anyhow::Result<(AppState, watch::Sender<bool>)> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+    let store = store::Store::open(&config).await?;
+    let signer = signing::Signer::load_or_create(&config.data_dir)?;
+    let metrics = http::metrics_handle();
+    let (stop, shutdown) = watch::channel(false);
+    let app = Arc::new(App {
+        models: vidmatte_ml::ModelStore::from_env(),
+        config,
+        store,
+        signer,
+        metrics,
+        shutdown,
+        queued: tokio::sync::Notify::new(),
+    });
+    Ok((app, stop))
+}
+
+/// Serves on `listener` with workers until `stop` is set or a signal arrives.
+pub async fn run(
+    app: AppState,
+    listener: tokio::net::TcpListener,
+    stop: watch::Sender<bool>,
+) -> anyhow::Result<()> {
+    let address = listener.local_addr()?;
+    tracing::info!(%address, data_dir = %app.config.data_dir.display(), workers = app.config.workers, "vidmatte serving");
+    let workers = jobs::start(Arc::clone(&app));
+    let mut shutdown = app.shutdown.clone();
+    let signal_stop = stop.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = signal_stop.send(true);
+    });
+    let router = http::router(Arc::clone(&app));
+    let mut until = app.shutdown.clone();
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            let _ = until.wait_for(|s| *s).await;
+        })
+        .await?;
+    let _ = shutdown.wait_for(|s| *s).await;
+    for worker in workers {
+        let _ = worker.await;
+    }
+    tracing::info!("vidmatte stopped");
+    drop(stop);
+    Ok(())
+}
+
+/// Resolves once the shutdown flag is set (holding no guard across awaits).
+pub(crate) async fn stopped(flag: &mut watch::Receiver<bool>) {
+    let _ = flag.wait_for(|s| *s).await;
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

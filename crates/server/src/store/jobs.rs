@@ -1,0 +1,402 @@
+//! Jobs: creation, reads scoped to a key, and the worker side — claiming
+//! with a lease, heartbeats, progress, and recording the outcome exactly once
+//! (every terminal write is conditional on the worker still holding the lease).
+
+use super::Store;
+use crate::clock::now_ms;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct JobRow {
+    pub id: String,
+    pub key_id: i64,
+    pub request_id: Option<String>,
+    pub status: String,
+    pub stage: String,
+    pub progress: i64,
+    pub model: String,
+    pub text_prompt: Option<String>,
+    pub output_format: String,
+    pub bg_type: String,
+    pub bg_color: Option<String>,
+    pub video_url: String,
+    pub webhook_url: Option<String>,
+    pub metadata: String,
+    pub output_path: Option<String>,
+    pub error: Option<String>,
+    pub error_code: Option<String>,
+    pub warnings: String,
+    pub duration_seconds: Option<f64>,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub fps: Option<f64>,
+    pub frames: Option<i64>,
+    pub credits_estimated: Option<i64>,
+    pub credits_charged: i64,
+    pub billing_status: String,
+    pub cancel_requested: bool,
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<i64>,
+    pub attempts: i64,
+    pub created_at: i64,
+    pub queued_at: Option<i64>,
+    pub started_at: Option<i64>,
+    pub completed_at: Option<i64>,
+}
+
+impl JobRow {
+    pub fn is_terminal(&self) -> bool {
+        matches!(self.status.as_str(), "completed" | "failed" | "canceled")
+    }
+}
+
+/// The validated settings of a new job.
+#[derive(Clone, Debug)]
+pub struct NewJob {
+    pub id: String,
+    pub key_id: i64,
+    pub request_id: String,
+    pub start: bool,
+    pub model: String,
+    pub text_prompt: Option<String>,
+    pub output_format: String,
+    pub bg_type: String,
+    pub bg_color: Option<String>,
+    pub video_url: String,
+    pub webhook_url: Option<String>,
+    pub metadata: String,
+    pub duration_seconds: Option<f64>,
+}
+
+/// Fields a draft's start may change (already validated together).
+#[derive(Clone, Debug)]
+pub struct StartOverrides {
+    pub model: String,
+    pub text_prompt: Option<String>,
+    pub output_format: String,
+    pub bg_type: String,
+    pub bg_color: Option<String>,
+    pub webhook_url: Option<String>,
+}
+
+/// Most attempts a job gets (a worker dying mid-job costs one).
+pub const MAX_ATTEMPTS: i64 = 3;
+
+impl Store {
+    pub async fn insert_job(&self, job: &NewJob) -> sqlx::Result<JobRow> {
+        let now = now_ms();
+        let (status, stage) = if job.start {
+            ("processing", "queued")
+        } else {
+            ("created", "draft")
+        };
+        sqlx::query_as(
+            "INSERT INTO jobs (id, key_id, request_id, status, stage, model, text_prompt, output_format, bg_type,
+                 bg_color, video_url, webhook_url, metadata, duration_seconds, created_at, queued_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+        )
+        .bind(&job.id)
+        .bind(job.key_id)
+        .bind(&job.request_id)
+        .bind(status)
+        .bind(stage)
+        .bind(&job.model)
+        .bind(&job.text_prompt)
+        .bind(&job.output_format)
+        .bind(&job.bg_type)
+        .bind(&job.bg_color)
+        .bind(&job.video_url)
+        .bind(&job.webhook_url)
+        .bind(&job.metadata)
+        .bind(job.duration_seconds)
+        .bind(now)
+        .bind(job.start.then_some(now))
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    /// The job if it belongs to `key_id`.
+    pub async fn job(&self, id: &str, key_id: i64) -> sqlx::Result<Option<JobRow>> {
+        sqlx::query_as("SELECT * FROM jobs WHERE id = ? AND key_id = ?")
+            .bind(id)
+            .bind(key_id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// Any job, for workers.
+    pub async fn job_by_id(&self, id: &str) -> sqlx::Result<Option<JobRow>> {
+        sqlx::query_as("SELECT * FROM jobs WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// A page of the key's jobs, newest first, and the total count.
+    pub async fn list_jobs(
+        &self,
+        key_id: i64,
+        status: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> sqlx::Result<(Vec<JobRow>, i64)> {
+        let rows = sqlx::query_as(
+            "SELECT * FROM jobs WHERE key_id = ?1 AND (?2 IS NULL OR status = ?2)
+             ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4",
+        )
+        .bind(key_id)
+        .bind(status)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
+        let total = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM jobs WHERE key_id = ?1 AND (?2 IS NULL OR status = ?2)",
+        )
+        .bind(key_id)
+        .bind(status)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((rows, total))
+    }
+
+    /// Queues a draft with its final settings; None if it is not a draft.
+    pub async fn start_draft(
+        &self,
+        id: &str,
+        key_id: i64,
+        settings: &StartOverrides,
+    ) -> sqlx::Result<Option<JobRow>> {
+        sqlx::query_as(
+            "UPDATE jobs SET status = 'processing', stage = 'queued', queued_at = ?, model = ?, text_prompt = ?,
+                 output_format = ?, bg_type = ?, bg_color = ?, webhook_url = ?
+             WHERE id = ? AND key_id = ? AND status = 'created' RETURNING *",
+        )
+        .bind(now_ms())
+        .bind(&settings.model)
+        .bind(&settings.text_prompt)
+        .bind(&settings.output_format)
+        .bind(&settings.bg_type)
+        .bind(&settings.bg_color)
+        .bind(&settings.webhook_url)
+        .bind(id)
+        .bind(key_id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// Cancels a draft or a job no worker holds at once; flags a running one
+    /// for its worker. Returns the job afterwards, None if it is terminal.
+    pub async fn cancel(&self, id: &str, key_id: i64) -> sqlx::Result<Option<JobRow>> {
+        let now = now_ms();
+        let idle: Option<JobRow> = sqlx::query_as(
+            "UPDATE jobs SET status = 'canceled', error = 'canceled by request', error_code = 'canceled',
+                 cancel_requested = 1, completed_at = ?
+             WHERE id = ? AND key_id = ? AND (status = 'created'
+                 OR (status = 'processing' AND (lease_owner IS NULL OR lease_expires_at < ?)))
+             RETURNING *",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(key_id)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        if idle.is_some() {
+            return Ok(idle);
+        }
+        sqlx::query_as("UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND key_id = ? AND status = 'processing' RETURNING *")
+            .bind(id)
+            .bind(key_id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// Takes the oldest queued job, or one whose worker stopped heartbeating.
+    /// Jobs that already used every attempt are failed instead.
+    pub async fn claim(&self, owner: &str, lease_ms: i64) -> sqlx::Result<Option<JobRow>> {
+        let now = now_ms();
+        sqlx::query(
+            "UPDATE jobs SET status = 'failed', error = 'the job stopped its worker too many times',
+                 error_code = 'processing_failed', completed_at = ?1, lease_owner = NULL
+             WHERE status = 'processing' AND attempts >= ?2 AND (lease_owner IS NULL OR lease_expires_at < ?1)",
+        )
+        .bind(now)
+        .bind(MAX_ATTEMPTS)
+        .execute(&self.pool)
+        .await?;
+        sqlx::query_as(
+            "UPDATE jobs SET lease_owner = ?1, lease_expires_at = ?2, attempts = attempts + 1,
+                 started_at = COALESCE(started_at, ?3), progress = 0, stage = 'fetching'
+             WHERE id = (SELECT id FROM jobs WHERE status = 'processing' AND cancel_requested = 0
+                         AND (lease_owner IS NULL OR lease_expires_at < ?3)
+                         ORDER BY queued_at, id LIMIT 1)
+             RETURNING *",
+        )
+        .bind(owner)
+        .bind(now + lease_ms)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// Extends the lease; false if this worker no longer holds it.
+    /// Also reports whether a cancel was requested.
+    pub async fn heartbeat(
+        &self,
+        id: &str,
+        owner: &str,
+        lease_ms: i64,
+    ) -> sqlx::Result<Option<bool>> {
+        sqlx::query_scalar(
+            "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'processing'
+             RETURNING cancel_requested",
+        )
+        .bind(now_ms() + lease_ms)
+        .bind(id)
+        .bind(owner)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    pub async fn set_progress(
+        &self,
+        id: &str,
+        owner: &str,
+        stage: &str,
+        progress: i64,
+    ) -> sqlx::Result<()> {
+        sqlx::query("UPDATE jobs SET stage = ?, progress = MAX(progress, ?) WHERE id = ? AND lease_owner = ?")
+            .bind(stage)
+            .bind(progress)
+            .bind(id)
+            .bind(owner)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_media(
+        &self,
+        id: &str,
+        owner: &str,
+        info: &vidmatte_media::MediaInfo,
+    ) -> sqlx::Result<()> {
+        sqlx::query(
+            "UPDATE jobs SET duration_seconds = ?, width = ?, height = ?, fps = ?, frames = ?
+             WHERE id = ? AND lease_owner = ?",
+        )
+        .bind(info.duration_seconds)
+        .bind(i64::from(info.width))
+        .bind(i64::from(info.height))
+        .bind(info.fps.as_f64())
+        .bind(info.frame_count as i64)
+        .bind(id)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records success; false if the lease was lost (someone else owns the outcome).
+    pub async fn complete(
+        &self,
+        id: &str,
+        owner: &str,
+        output_path: &str,
+        warnings: &str,
+    ) -> sqlx::Result<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = 'completed', stage = 'done', progress = 100, output_path = ?, warnings = ?,
+                 completed_at = ?, lease_owner = NULL, lease_expires_at = NULL
+             WHERE id = ? AND lease_owner = ? AND status = 'processing'",
+        )
+        .bind(output_path)
+        .bind(warnings)
+        .bind(now_ms())
+        .bind(id)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records a terminal failure or cancellation (`status` is `failed` or `canceled`).
+    pub async fn finish_unsuccessfully(
+        &self,
+        id: &str,
+        owner: &str,
+        status: &str,
+        code: &str,
+        message: &str,
+    ) -> sqlx::Result<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = ?, error = ?, error_code = ?, completed_at = ?, lease_owner = NULL,
+                 lease_expires_at = NULL
+             WHERE id = ? AND lease_owner = ? AND status = 'processing'",
+        )
+        .bind(status)
+        .bind(message)
+        .bind(code)
+        .bind(now_ms())
+        .bind(id)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Gives a job back to the queue (shutdown); the attempt is not counted.
+    pub async fn requeue(&self, id: &str, owner: &str) -> sqlx::Result<()> {
+        sqlx::query(
+            "UPDATE jobs SET stage = 'queued', progress = 0, lease_owner = NULL, lease_expires_at = NULL,
+                 attempts = MAX(attempts - 1, 0)
+             WHERE id = ? AND lease_owner = ? AND status = 'processing'",
+        )
+        .bind(id)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn queue_depth(&self) -> sqlx::Result<i64> {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM jobs WHERE status = 'processing' AND lease_owner IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    /// Forgets outputs completed before `before`; returns their paths.
+    pub async fn take_expired_outputs(&self, before: i64) -> sqlx::Result<Vec<String>> {
+        let expired: Vec<(String, String)> = sqlx::query_as(
+            "SELECT id, output_path FROM jobs WHERE output_path IS NOT NULL AND completed_at < ?",
+        )
+        .bind(before)
+        .fetch_all(&self.pool)
+        .await?;
+        for (id, _) in &expired {
+            sqlx::query("UPDATE jobs SET output_path = NULL WHERE id = ?")
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(expired.into_iter().map(|(_, path)| path).collect())
+    }
+
+    /// Per-model and per-status totals of the key's jobs since `since`.
+    pub async fn usage_summary(
+        &self,
+        key_id: i64,
+        since: i64,
+    ) -> sqlx::Result<Vec<(String, String, i64, f64)>> {
+        sqlx::query_as(
+            "SELECT model, status, COUNT(*), COALESCE(SUM(duration_seconds), 0.0) FROM jobs
+             WHERE key_id = ? AND created_at >= ? GROUP BY model, status",
+        )
+        .bind(key_id)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await
+    }
+}

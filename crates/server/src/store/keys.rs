@@ -1,0 +1,92 @@
+//! API keys.
+
+use super::Store;
+use crate::clock::now_ms;
+use crate::keys::NewKey;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct KeyRow {
+    pub id: i64,
+    pub fingerprint: String,
+    pub client_id: String,
+    pub note: Option<String>,
+    pub webhook_secret: String,
+    pub credits: Option<i64>,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str =
+    "id, fingerprint, client_id, note, webhook_secret, credits, disabled, created_at";
+
+impl Store {
+    pub async fn create_key(
+        &self,
+        key: &NewKey,
+        client_id: &str,
+        note: Option<&str>,
+        credits: Option<i64>,
+    ) -> sqlx::Result<KeyRow> {
+        sqlx::query_as(&format!(
+            "INSERT INTO api_keys (fingerprint, key_hash, client_id, note, webhook_secret, credits, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
+        ))
+        .bind(&key.fingerprint)
+        .bind(&key.hash)
+        .bind(client_id)
+        .bind(note)
+        .bind(&key.webhook_secret)
+        .bind(credits)
+        .bind(now_ms())
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    /// The enabled key with this hash.
+    pub async fn key_by_hash(&self, hash: &str) -> sqlx::Result<Option<KeyRow>> {
+        sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM api_keys WHERE key_hash = ? AND disabled = 0"
+        ))
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    pub async fn list_keys(&self) -> sqlx::Result<Vec<KeyRow>> {
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM api_keys ORDER BY id"))
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    pub async fn count_keys(&self) -> sqlx::Result<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM api_keys")
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    /// Returns false when no key has this fingerprint.
+    pub async fn set_key_disabled(&self, fingerprint: &str, disabled: bool) -> sqlx::Result<bool> {
+        let done = sqlx::query("UPDATE api_keys SET disabled = ? WHERE fingerprint = ?")
+            .bind(disabled)
+            .bind(fingerprint)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Adds credits to a limited key; returns the new balance (None: no such key).
+    pub async fn add_credits(
+        &self,
+        fingerprint: &str,
+        amount: i64,
+    ) -> sqlx::Result<Option<Option<i64>>> {
+        sqlx::query_scalar(
+            "UPDATE api_keys SET credits = CASE WHEN credits IS NULL THEN NULL ELSE credits + ? END
+             WHERE fingerprint = ? RETURNING credits",
+        )
+        .bind(amount)
+        .bind(fingerprint)
+        .fetch_optional(&self.pool)
+        .await
+    }
+}
