@@ -472,3 +472,107 @@ fn a_server_killed_mid_job_finishes_it_once_after_restart() {
         .unwrap();
     assert_eq!(response.status(), 200);
 }
+
+/// A minimal HTTP origin on loopback: `/clip.mp4` serves `clip`,
+/// `/redirect` points at the cloud metadata address.
+fn origin(clip: Vec<u8>) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            let _ = reader.read_line(&mut request_line);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let mut stream = stream;
+            if request_line.contains("/redirect") {
+                let _ = stream.write_all(b"HTTP/1.1 302 Found\r\nLocation: http://169.254.169.254/latest\r\nContent-Length: 0\r\n\r\n");
+            } else {
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: {}\r\n\r\n",
+                    clip.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&clip);
+            }
+        }
+    });
+    port
+}
+
+#[test]
+fn external_urls_are_fetched_under_the_address_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = origin(std::fs::read(carphone_1s(dir.path())).unwrap());
+    let server = Server::start(
+        &dir.path().join("data"),
+        &[("VIDMATTE_URL_ALLOWLIST", "127.0.0.1/32")],
+    );
+
+    let (status, created) = server.post(
+        "/v1/jobs",
+        &job_body(&format!("http://127.0.0.1:{port}/clip.mp4")),
+    );
+    assert_eq!(status, 201, "{created}");
+    let job = server.wait_terminal(created["id"].as_str().unwrap(), 120);
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(job["frames"].as_i64(), Some(30));
+
+    // A redirect to the metadata address is re-checked and refused.
+    let (_, created) = server.post(
+        "/v1/jobs",
+        &job_body(&format!("http://127.0.0.1:{port}/redirect")),
+    );
+    let job = server.wait_terminal(created["id"].as_str().unwrap(), 60);
+    assert_eq!(
+        (job["status"].as_str(), job["error_code"].as_str()),
+        (Some("failed"), Some("source_unreachable")),
+        "{job}"
+    );
+
+    // A hex spelling of a loopback address outside the allowlist resolves,
+    // and is refused after resolution.
+    let (status, created) = server.post(
+        "/v1/jobs",
+        &job_body(&format!("http://0x7f000002:{port}/clip.mp4")),
+    );
+    assert_eq!(status, 201, "{created}");
+    let job = server.wait_terminal(created["id"].as_str().unwrap(), 60);
+    assert_eq!(
+        (job["status"].as_str(), job["error_code"].as_str()),
+        (Some("failed"), Some("source_unreachable")),
+        "{job}"
+    );
+    assert!(job["error"].as_str().unwrap().contains("private"), "{job}");
+}
+
+#[test]
+fn graceful_shutdown_requeues_and_the_next_start_finishes_the_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(&dir.path().join("data"), &[]);
+    let (_, upload) = server.upload("/v1/uploads", &clip("bikes.mp4"));
+    let (_, created) = server.post(
+        "/v1/jobs",
+        &json!({"video_url": upload["video_url"], "model": "light"}),
+    );
+    let id = created["id"].as_str().unwrap().to_string();
+    server.wait_for(&id, 60, |j| j["progress"].as_i64().unwrap_or(0) >= 15);
+    let took = server.terminate();
+    assert!(
+        took < std::time::Duration::from_secs(10),
+        "shutdown took {took:?}"
+    );
+    let (_, requeued) = {
+        server.start_again();
+        server.get(&format!("/v1/jobs/{id}"))
+    };
+    assert_eq!(requeued["status"], "processing");
+    // Requeued, not left leased: picked up again long before the 30 s lease could expire.
+    server.wait_for(&id, 10, |j| j["stage"] == "segmenting");
+    let job = server.wait_terminal(&id, 240);
+    assert_eq!(job["status"], "completed", "{job}");
+}

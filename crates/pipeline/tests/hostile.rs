@@ -23,7 +23,8 @@ fn attempt(dir: &Path, input: &Path) -> (PipelineError, Duration) {
     )
     .unwrap_err();
     let took = started.elapsed();
-    assert!(took < Duration::from_secs(20), "took {took:?}");
+    eprintln!("{}: {} after {took:?}", input.display(), err.code());
+    assert!(took < Duration::from_secs(10), "took {took:?}");
     assert_eq!(
         leftovers(dir, &[input]),
         Vec::<PathBuf>::new(),
@@ -147,7 +148,7 @@ fn truncated_after_a_front_header() {
     let whole = dir.path().join("whole.mp4");
     ffmpeg(&[
         "-i",
-        clip("bikes.mp4").to_str().unwrap(),
+        clip("carphone_pristine.mp4").to_str().unwrap(),
         "-c",
         "copy",
         "-movflags",

@@ -36,6 +36,8 @@ pub struct App {
     pub shutdown: watch::Receiver<bool>,
     /// Wakes idle workers when a job is queued.
     pub queued: tokio::sync::Notify,
+    /// The operator's exemptions from the address rules.
+    pub rules: http::urls::AddressRules,
 }
 
 pub type AppState = Arc<App>;
@@ -59,6 +61,7 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, watch::Sender<bo
     let metrics = http::metrics_handle();
     let (stop, shutdown) = watch::channel(false);
     let app = Arc::new(App {
+        rules: http::urls::AddressRules::from_allowlist(&config.url_allowlist),
         models: vidmatte_ml::ModelStore::from_env(),
         config,
         store,

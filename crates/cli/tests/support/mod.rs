@@ -111,6 +111,30 @@ impl Server {
         }
     }
 
+    /// SIGTERM, and how long the server took to exit.
+    pub fn terminate(&mut self) -> Duration {
+        let mut child = self.child.take().expect("running");
+        let started = Instant::now();
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        while started.elapsed() < Duration::from_secs(30) {
+            if child.try_wait().unwrap().is_some() {
+                return started.elapsed();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        panic!("server ignored SIGTERM for 30 s");
+    }
+
+    /// Starts the server again on the same port and data dir.
+    pub fn start_again(&mut self) {
+        self.spawn();
+    }
+
     pub fn restart(&mut self) {
         self.kill();
         self.spawn();

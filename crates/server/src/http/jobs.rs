@@ -59,7 +59,7 @@ pub async fn create_job(
     };
     let mut settings = JobSettings::default();
     settings.apply(body)?;
-    settings.validate()?;
+    settings.validate(&app.rules)?;
     let metadata = metadata(body)?;
     let auto_start = match body.get("auto_start") {
         None | Some(Value::Null) => true,
@@ -80,7 +80,7 @@ pub async fn create_job(
             .ok_or_else(|| ApiError::not_found("upload"))?;
         upload.duration_seconds
     } else {
-        check_external(&video_url, "video_url")?;
+        check_external(&video_url, "video_url", &app.rules)?;
         None
     };
     let job = NewJob {
@@ -210,7 +210,7 @@ pub async fn start(
         webhook_url: job.webhook_url.clone(),
     };
     settings.apply(&body)?;
-    settings.validate()?;
+    settings.validate(&app.rules)?;
     let overrides = StartOverrides {
         model: settings.model.as_str().into(),
         text_prompt: settings.text_prompt.clone(),

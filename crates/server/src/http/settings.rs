@@ -145,7 +145,7 @@ impl JobSettings {
     }
 
     /// Checks the settings as a whole.
-    pub fn validate(&self) -> Result<Background, ApiError> {
+    pub fn validate(&self, rules: &super::urls::AddressRules) -> Result<Background, ApiError> {
         let background = match (self.bg_type.as_str(), self.bg_color) {
             ("custom", None) => {
                 return Err(ApiError::invalid(
@@ -185,7 +185,7 @@ impl JobSettings {
             }
         }
         if let Some(url) = &self.webhook_url {
-            super::urls::check_external(url, "webhook_url")?;
+            super::urls::check_external(url, "webhook_url", rules)?;
         }
         Ok(background)
     }
@@ -235,7 +235,7 @@ mod tests {
     fn apply(body: Value) -> Result<JobSettings, ApiError> {
         let mut s = JobSettings::default();
         s.apply(body.as_object().unwrap())?;
-        s.validate()?;
+        s.validate(&super::super::urls::AddressRules::default())?;
         Ok(s)
     }
 

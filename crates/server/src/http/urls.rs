@@ -3,9 +3,49 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use ipnet::IpNet;
+
 use super::error::ApiError;
 
-pub fn check_external(url: &str, param: &str) -> Result<(), ApiError> {
+/// The operator's allowlist (`VIDMATTE_URL_ALLOWLIST`): host names and
+/// CIDRs (or single addresses) exempt from the private-address rules.
+#[derive(Clone, Debug, Default)]
+pub struct AddressRules {
+    hosts: Vec<String>,
+    nets: Vec<IpNet>,
+}
+
+impl AddressRules {
+    pub fn from_allowlist(entries: &[String]) -> Self {
+        let mut rules = Self::default();
+        for entry in entries {
+            let entry = entry.trim().to_ascii_lowercase();
+            if let Ok(net) = entry.parse::<IpNet>() {
+                rules.nets.push(net);
+            } else if let Ok(ip) = entry.parse::<IpAddr>() {
+                rules.nets.push(IpNet::from(ip));
+            } else if !entry.is_empty() {
+                rules.hosts.push(entry);
+            }
+        }
+        rules
+    }
+
+    pub fn host_allowed(&self, host: &str) -> bool {
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        self.hosts.iter().any(|h| *h == host)
+            || host.parse::<IpAddr>().is_ok_and(|ip| self.ip_allowed(ip))
+    }
+
+    pub fn ip_allowed(&self, ip: IpAddr) -> bool {
+        self.nets.iter().any(|net| net.contains(&ip))
+    }
+}
+
+pub fn check_external(url: &str, param: &str, rules: &AddressRules) -> Result<(), ApiError> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
@@ -24,6 +64,9 @@ pub fn check_external(url: &str, param: &str) -> Result<(), ApiError> {
     };
     if host.is_empty() {
         return Err(ApiError::invalid(param, format!("{param} has no host")));
+    }
+    if rules.host_allowed(host) {
+        return Ok(());
     }
     let lowered = host.to_ascii_lowercase();
     if lowered == "localhost"
@@ -95,8 +138,29 @@ mod tests {
             "http://100.64.0.1/",
             "http://localhost:3000/x",
         ] {
-            assert!(check_external(url, "video_url").is_err(), "{url}");
+            assert!(
+                check_external(url, "video_url", &AddressRules::default()).is_err(),
+                "{url}"
+            );
         }
-        assert!(check_external("https://example.com/a.mp4", "video_url").is_ok());
+        assert!(check_external(
+            "https://example.com/a.mp4",
+            "video_url",
+            &AddressRules::default()
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn the_allowlist_exempts_hosts_and_networks() {
+        let rules = AddressRules::from_allowlist(&[
+            "127.0.0.1".into(),
+            "10.0.0.0/8".into(),
+            "Media.Local".into(),
+        ]);
+        assert!(check_external("http://127.0.0.1:9000/a.mp4", "video_url", &rules).is_ok());
+        assert!(check_external("http://10.2.3.4/a.mp4", "video_url", &rules).is_ok());
+        assert!(check_external("http://media.local/a.mp4", "video_url", &rules).is_ok());
+        assert!(check_external("http://192.168.1.1/a.mp4", "video_url", &rules).is_err());
     }
 }

@@ -1,5 +1,5 @@
-//! Where a job's video comes from: an upload of the same key, or (not yet
-//! in this build) an external URL.
+//! Where a job's video comes from: an upload of the same key, or an
+//! external URL fetched into the job's work folder.
 
 use std::path::PathBuf;
 
@@ -9,7 +9,11 @@ use crate::AppState;
 /// A reason the input cannot be had, as (error_code, message).
 pub type InputError = (&'static str, String);
 
-pub async fn resolve(app: &AppState, job: &JobRow) -> Result<PathBuf, InputError> {
+pub async fn resolve(
+    app: &AppState,
+    job: &JobRow,
+    work: &std::path::Path,
+) -> Result<PathBuf, InputError> {
     if let Some(id) = job.video_url.strip_prefix("upload://") {
         let upload = app
             .store
@@ -34,8 +38,14 @@ pub async fn resolve(app: &AppState, job: &JobRow) -> Result<PathBuf, InputError
         }
         return Ok(path);
     }
-    Err((
-        "source_unreachable",
-        "fetching external video_url is not available in this build yet; upload the file with POST /v1/uploads".into(),
-    ))
+    let dest = work.join("input");
+    let size = super::fetch::fetch(
+        &job.video_url,
+        &dest,
+        app.config.max_upload_bytes,
+        &app.rules,
+    )
+    .await?;
+    tracing::info!(size, "fetched video_url");
+    Ok(dest)
 }

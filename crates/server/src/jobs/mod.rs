@@ -2,6 +2,7 @@
 //! lease, run the pipeline and record the outcome exactly once, and the
 //! retention sweeper.
 
+mod fetch;
 mod input;
 mod sweeper;
 mod worker;

@@ -151,14 +151,6 @@ fn request_for(app: &AppState, job: &JobRow, input: PathBuf) -> Result<ProcessRe
 }
 
 async fn work(app: &AppState, owner: &str, job: &JobRow) -> Ending {
-    let input = match input::resolve(app, job).await {
-        Ok(path) => path,
-        Err((code, message)) => return Ending::Failed(code, message),
-    };
-    let request = match request_for(app, job, input) {
-        Ok(r) => r,
-        Err(message) => return Ending::Failed("invalid_request", message),
-    };
     // A crashed earlier attempt may have left partial files here.
     let work = work_dir(app, &job.id);
     let _ = tokio::fs::remove_dir_all(&work).await;
@@ -168,6 +160,14 @@ async fn work(app: &AppState, owner: &str, job: &JobRow) -> Ending {
             format!("creating the work folder: {e}"),
         );
     }
+    let input = match input::resolve(app, job, &work).await {
+        Ok(path) => path,
+        Err((code, message)) => return Ending::Failed(code, message),
+    };
+    let request = match request_for(app, job, input) {
+        Ok(r) => r,
+        Err(message) => return Ending::Failed("invalid_request", message),
+    };
     let _ = app.store.set_progress(&job.id, owner, "probing", 2).await;
     let cancel = Cancel::new();
     let latest: Arc<Mutex<Option<Progress>>> = Arc::default();

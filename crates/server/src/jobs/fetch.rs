@@ -1,0 +1,148 @@
+//! Fetching an external `video_url`: every address the host resolves to is
+//! checked against the contract's rules, the connection is pinned to the
+//! address that was checked (no DNS rebinding), redirects are followed by
+//! hand (at most 3, each re-checked), and the size limit applies while
+//! streaming to disk.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio::io::AsyncWriteExt;
+
+use crate::http::urls::{is_forbidden, AddressRules};
+
+const MAX_REDIRECTS: usize = 3;
+
+/// Why a fetch failed, as (error_code, message).
+pub type FetchError = (&'static str, String);
+
+fn unreachable(message: impl Into<String>) -> FetchError {
+    ("source_unreachable", message.into())
+}
+
+/// Downloads `url` into `dest`, at most `max_bytes`.
+pub async fn fetch(
+    url: &str,
+    dest: &Path,
+    max_bytes: u64,
+    rules: &AddressRules,
+) -> Result<u64, FetchError> {
+    let mut current = reqwest::Url::parse(url)
+        .map_err(|e| unreachable(format!("video_url is not a valid URL: {e}")))?;
+    for _ in 0..=MAX_REDIRECTS {
+        let address = checked_address(&current, rules).await?;
+        let host = current.host_str().unwrap_or_default().to_string();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(10))
+            .read_timeout(Duration::from_secs(30))
+            .resolve(&host, address)
+            .build()
+            .map_err(|e| unreachable(format!("preparing the request: {e}")))?;
+        let response =
+            client.get(current.clone()).send().await.map_err(|e| {
+                unreachable(format!("could not fetch video_url: {}", without_url(&e)))
+            })?;
+        if response.status().is_redirection() {
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .ok_or_else(|| unreachable("video_url redirected without a Location"))?;
+            current = current
+                .join(location)
+                .map_err(|e| unreachable(format!("bad redirect: {e}")))?;
+            continue;
+        }
+        if !response.status().is_success() {
+            return Err(unreachable(format!(
+                "video_url answered HTTP {}",
+                response.status().as_u16()
+            )));
+        }
+        if response.content_length().is_some_and(|n| n > max_bytes) {
+            return Err(too_large(max_bytes));
+        }
+        let mut file = tokio::fs::File::create(dest)
+            .await
+            .map_err(|e| ("processing_failed", format!("writing the input: {e}")))?;
+        let mut size = 0u64;
+        let mut body = response.bytes_stream();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk
+                .map_err(|e| unreachable(format!("the download broke off: {}", without_url(&e))))?;
+            size += chunk.len() as u64;
+            if size > max_bytes {
+                return Err(too_large(max_bytes));
+            }
+            file.write_all(&chunk)
+                .await
+                .map_err(|e| ("processing_failed", format!("writing the input: {e}")))?;
+        }
+        file.flush()
+            .await
+            .map_err(|e| ("processing_failed", format!("writing the input: {e}")))?;
+        return Ok(size);
+    }
+    Err(unreachable(format!(
+        "video_url redirected more than {MAX_REDIRECTS} times"
+    )))
+}
+
+fn too_large(max_bytes: u64) -> FetchError {
+    (
+        "payload_too_large",
+        format!(
+            "the remote file is larger than the {} MB limit",
+            max_bytes / (1024 * 1024)
+        ),
+    )
+}
+
+fn without_url(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    if let Some(url) = e.url() {
+        text = text.replace(url.as_str(), "video_url");
+    }
+    text
+}
+
+/// Resolves the URL's host and returns an address every rule allows.
+async fn checked_address(
+    url: &reqwest::Url,
+    rules: &AddressRules,
+) -> Result<SocketAddr, FetchError> {
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(unreachable("only http(s) URLs can be fetched"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(unreachable("URLs with credentials are refused"));
+    }
+    let host = url
+        .host_str()
+        .ok_or_else(|| unreachable("the URL has no host"))?;
+    let port = url.port_or_known_default().unwrap_or(80);
+    let allowed_host = rules.host_allowed(host);
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let addresses: Vec<SocketAddr> = match bare.parse::<IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, port)],
+        Err(_) => tokio::net::lookup_host((bare, port))
+            .await
+            .map_err(|e| unreachable(format!("could not resolve {host}: {e}")))?
+            .collect(),
+    };
+    if addresses.is_empty() {
+        return Err(unreachable(format!("{host} has no address")));
+    }
+    // Every address must pass: a host with one private answer is refused.
+    for address in &addresses {
+        if !allowed_host && !rules.ip_allowed(address.ip()) && is_forbidden(address.ip()) {
+            return Err(unreachable(format!(
+                "{host} resolves to a private or local address"
+            )));
+        }
+    }
+    Ok(addresses[0])
+}

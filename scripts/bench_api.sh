@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Job API benchmark (prints figures; asserts nothing):
+#  1. create-job throughput and latency (p50/p99) on SQLite from wrk on
+#     loopback, while a job is being processed;
+#  2. upload → completed for a 10 s 720p clip per model, against
+#     `vidmatte process` on the same clip.
+# Needs: a release build, scripts/setup.sh done, wrk (apt-get install wrk).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=target/release/vidmatte
+cache=${VIDMATTE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vidmatte}
+models=${MODELS:-light human original}
+work=$(mktemp -d)
+trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+base=http://127.0.0.1:$port
+key=$($bin keys create --client-id bench --data-dir "$work/data" | python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])')
+VIDMATTE_LOG=warn $bin serve --listen 127.0.0.1:$port --data-dir "$work/data" & server=$!
+until curl -sf $base/health >/dev/null; do sleep 0.2; done
+
+ffmpeg -v error -y -stream_loop -1 -i "$cache/clips/bikes.mp4" -t 10 \
+  -vf scale=-2:720:flags=bicubic,crop=1280:720 -c:v libx264 -preset veryfast -crf 18 "$work/clip720.mp4"
+upload() { curl -sf -H "X-Api-Key: $key" -F file=@"$1" $base/v1/uploads | python3 -c 'import json,sys; print(json.load(sys.stdin)["video_url"])'; }
+create() { curl -sf -H "X-Api-Key: $key" -H 'content-type: application/json' -d "$1" $base/v1/jobs | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'; }
+wait_done() {
+  while true; do
+    s=$(curl -sf -H "X-Api-Key: $key" $base/v1/jobs/$1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
+    case $s in completed) return 0;; failed|canceled) echo "job $1 $s" >&2; return 1;; esac
+    sleep 0.2
+  done
+}
+
+echo "== create-job throughput while a job runs (wrk, 2 threads, 32 connections, 10 s) =="
+video=$(upload "$work/clip720.mp4")
+busy=$(create "{\"video_url\":\"$video\",\"model\":\"original\"}")
+cat > "$work/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["X-Api-Key"] = "$key"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"video_url":"$video","model":"light","auto_start":false}'
+LUA
+wrk -t2 -c32 -d10s --latency -s "$work/post.lua" $base/v1/jobs | sed -n '1,20p'
+curl -sf -H "X-Api-Key: $key" -X POST $base/v1/jobs/$busy/cancel >/dev/null
+
+echo
+echo "== upload → completed (API) vs vidmatte process, 10 s 720p → webm =="
+for model in $models; do
+  start=$(date +%s.%N)
+  video=$(upload "$work/clip720.mp4")
+  id=$(create "{\"video_url\":\"$video\",\"model\":\"$model\"}")
+  wait_done "$id"
+  api=$(echo "$(date +%s.%N) - $start" | bc)
+  start=$(date +%s.%N)
+  $bin process "$work/clip720.mp4" -o "$work/cli.webm" --model $model 2>/dev/null
+  cli=$(echo "$(date +%s.%N) - $start" | bc)
+  printf '%-9s API %6.1f s   process %6.1f s   API/process %.3f\n' $model $api $cli "$(echo "$api / $cli" | bc -l)"
+done
