@@ -36,7 +36,7 @@ impl AddressRules {
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_ascii_lowercase();
-        self.hosts.iter().any(|h| *h == host)
+        self.hosts.contains(&host)
             || host.parse::<IpAddr>().is_ok_and(|ip| self.ip_allowed(ip))
     }
 
