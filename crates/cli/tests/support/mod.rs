@@ -127,6 +127,7 @@ impl Server {
             std::thread::sleep(Duration::from_millis(20));
         }
         let _ = child.kill();
+        let _ = child.wait();
         panic!("server ignored SIGTERM for 30 s");
     }
 
