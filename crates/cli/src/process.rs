@@ -84,11 +84,16 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<()> {
     let request = request_from(&args)?;
     let store = ModelStore::from_env();
     let mut reporter = Reporter::new();
-    let report = process(&request, &store, &Cancel::new(), &mut |p| {
-        reporter.update(p)
-    })
-    .with_context(|| format!("processing {}", args.input.display()))?;
+    let cancel = Cancel::new();
+    cancel_on_ctrl_c(&cancel);
+    let result = process(&request, &store, &cancel, &mut |p| reporter.update(p));
     reporter.finish();
+    if cancel.is_cancelled() {
+        // The partial output and temporary files are already gone.
+        eprintln!("interrupted: nothing was written");
+        std::process::exit(130);
+    }
+    let report = result.with_context(|| format!("processing {}", args.input.display()))?;
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
     }
@@ -113,6 +118,18 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<()> {
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
+}
+
+/// Ctrl-C cancels the run (ffmpeg stopped, temporary files removed) instead
+/// of killing the process mid-write.
+fn cancel_on_ctrl_c(cancel: &Cancel) {
+    let cancel = cancel.clone();
+    std::thread::spawn(move || {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_io().build() else { return };
+        if runtime.block_on(tokio::signal::ctrl_c()).is_ok() {
+            cancel.cancel();
+        }
+    });
 }
 
 /// This process's peak resident set (VmHWM), where /proc has it.
