@@ -17,7 +17,7 @@ use vidmatte_media::{
     ProbeLimits,
 };
 use vidmatte_ml::{FrameRef, Matte, ModelKind, ModelStore, SegmenterOptions};
-use vidmatte_pipeline::{composite, flicker, TemporalSmoother};
+use vidmatte_pipeline::{composite, measure_flicker};
 
 #[derive(clap::Args, Debug)]
 pub struct BenchArgs {
@@ -354,7 +354,7 @@ fn flicker_of(
     model: ModelKind,
     threads: usize,
     frames: &[Vec<u8>],
-    (width, height): (u32, u32),
+    size: (u32, u32),
     smooth: bool,
 ) -> anyhow::Result<f64> {
     let options = SegmenterOptions {
@@ -362,19 +362,10 @@ fn flicker_of(
         ..SegmenterOptions::default()
     };
     let mut segmenter = store.load(model, &options)?;
-    let mut smoother = TemporalSmoother::default();
-    let (mut prev, mut total, mut n) = (Vec::new(), 0.0, 0u32);
-    for rgb in frames {
-        let mut matte = Matte::default();
-        segmenter.segment(&FrameRef { width, height, rgb }, &mut matte)?;
-        if smooth {
-            smoother.apply(rgb, &mut matte.alpha);
-        }
-        if !prev.is_empty() {
-            total += flicker(&prev, &matte.alpha);
-            n += 1;
-        }
-        prev = matte.alpha;
-    }
-    Ok(total / f64::from(n.max(1)))
+    Ok(measure_flicker(
+        segmenter.as_mut(),
+        frames.iter().map(Vec::as_slice),
+        size,
+        smooth,
+    )?)
 }

@@ -125,7 +125,12 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<()> {
 fn cancel_on_ctrl_c(cancel: &Cancel) {
     let cancel = cancel.clone();
     std::thread::spawn(move || {
-        let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_io().build() else { return };
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+        else {
+            return;
+        };
         if runtime.block_on(tokio::signal::ctrl_c()).is_ok() {
             cancel.cancel();
         }

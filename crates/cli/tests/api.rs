@@ -585,9 +585,17 @@ fn progress_events_stream_until_the_job_ends() {
     let (_, upload) = server.upload("/v1/uploads", &carphone_1s(dir.path()));
     let (_, created) = server.post("/v1/jobs", &job_body(upload["video_url"].as_str().unwrap()));
     let id = created["id"].as_str().unwrap();
-    let response = server.client.get(server.url(&format!("/v1/jobs/{id}/events"))).header("X-Api-Key", &server.key).send().unwrap();
+    let response = server
+        .client
+        .get(server.url(&format!("/v1/jobs/{id}/events")))
+        .header("X-Api-Key", &server.key)
+        .send()
+        .unwrap();
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
     let (mut events, mut event) = (Vec::new(), String::new());
     for line in std::io::BufReader::new(response).lines() {
         let line = line.unwrap();
@@ -595,10 +603,21 @@ fn progress_events_stream_until_the_job_ends() {
             event = name.to_string();
         } else if let Some(data) = line.strip_prefix("data: ") {
             let job: Value = serde_json::from_str(data).unwrap();
-            events.push((event.clone(), job["status"].as_str().unwrap().to_string(), job["progress"].as_i64().unwrap()));
+            events.push((
+                event.clone(),
+                job["status"].as_str().unwrap().to_string(),
+                job["progress"].as_i64().unwrap(),
+            ));
         }
     }
     let last = events.last().expect("events");
-    assert_eq!((last.0.as_str(), last.1.as_str()), ("status", "completed"), "{events:?}");
-    assert!(events.windows(2).all(|w| w[0].2 <= w[1].2), "progress is monotonic: {events:?}");
+    assert_eq!(
+        (last.0.as_str(), last.1.as_str()),
+        ("status", "completed"),
+        "{events:?}"
+    );
+    assert!(
+        events.windows(2).all(|w| w[0].2 <= w[1].2),
+        "progress is monotonic: {events:?}"
+    );
 }

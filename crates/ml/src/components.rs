@@ -14,23 +14,79 @@ struct Component {
     cy: f64,
 }
 
+/// A coarse occupancy grid over a matte: which cells hold any alpha at or
+/// above a threshold. Cheap to label or dilate, and it bridges hairline gaps.
+pub(crate) struct CoarseGrid {
+    cell: usize,
+    width: usize,
+    height: usize,
+    pub gw: usize,
+    pub gh: usize,
+    pub solid: Vec<bool>,
+}
+
+impl CoarseGrid {
+    pub fn of(
+        alpha: &[u8],
+        width: u32,
+        height: u32,
+        cells_on_long_side: u32,
+        threshold: u8,
+    ) -> Self {
+        let cell = width.max(height).div_ceil(cells_on_long_side).max(1) as usize;
+        let (w, h) = (width as usize, height as usize);
+        let (gw, gh) = (w.div_ceil(cell), h.div_ceil(cell));
+        let mut solid = vec![false; gw * gh];
+        for y in 0..h {
+            for x in 0..w {
+                if alpha[y * w + x] >= threshold {
+                    solid[(y / cell) * gw + x / cell] = true;
+                }
+            }
+        }
+        Self {
+            cell,
+            width: w,
+            height: h,
+            gw,
+            gh,
+            solid,
+        }
+    }
+
+    /// `cells` and their eight neighbours.
+    pub fn dilate(&self, cells: &[bool]) -> Vec<bool> {
+        let mut out = vec![false; cells.len()];
+        for gy in 0..self.gh {
+            for gx in 0..self.gw {
+                if cells[gy * self.gw + gx] {
+                    for ny in gy.saturating_sub(1)..(gy + 2).min(self.gh) {
+                        for nx in gx.saturating_sub(1)..(gx + 2).min(self.gw) {
+                            out[ny * self.gw + nx] = true;
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// For each pixel (row-major), whether its cell is in `cells`.
+    pub fn pixels<'a>(&'a self, cells: &'a [bool]) -> impl Iterator<Item = bool> + 'a {
+        (0..self.height).flat_map(move |y| {
+            (0..self.width).map(move |x| cells[(y / self.cell) * self.gw + x / self.cell])
+        })
+    }
+}
+
 /// Clears every subject in `alpha` except the one `placement` names.
 pub(crate) fn keep_placement(alpha: &mut [u8], width: u32, height: u32, placement: Placement) {
     if placement == Placement::All {
         return;
     }
-    let cell = width.max(height).div_ceil(GRID_LONG_SIDE).max(1) as usize;
-    let (w, h) = (width as usize, height as usize);
-    let (gw, gh) = (w.div_ceil(cell), h.div_ceil(cell));
-    let mut solid = vec![false; gw * gh];
-    for y in 0..h {
-        for x in 0..w {
-            if alpha[y * w + x] >= 128 {
-                solid[(y / cell) * gw + x / cell] = true;
-            }
-        }
-    }
-    let (labels, components) = label(&solid, gw, gh);
+    let grid = CoarseGrid::of(alpha, width, height, GRID_LONG_SIDE, 128);
+    let (gw, gh) = (grid.gw, grid.gh);
+    let (labels, components) = label(&grid.solid, gw, gh);
     let Some(largest) = components.iter().map(|c| c.cells).max() else {
         return;
     };
@@ -51,24 +107,11 @@ pub(crate) fn keep_placement(alpha: &mut [u8], width: u32, height: u32, placemen
     let Some((chosen, _)) = chosen else { return };
     let chosen = chosen as u32 + 1;
     // Keep the chosen component's cells and their neighbours (its soft edge).
-    let mut keep = vec![false; gw * gh];
-    for gy in 0..gh {
-        for gx in 0..gw {
-            if labels[gy * gw + gx] == chosen {
-                for ny in gy.saturating_sub(1)..(gy + 2).min(gh) {
-                    for nx in gx.saturating_sub(1)..(gx + 2).min(gw) {
-                        keep[ny * gw + nx] = true;
-                    }
-                }
-            }
-        }
-    }
-    for y in 0..h {
-        let row = (y / cell) * gw;
-        for x in 0..w {
-            if !keep[row + x / cell] {
-                alpha[y * w + x] = 0;
-            }
+    let cells: Vec<bool> = labels.iter().map(|&l| l == chosen).collect();
+    let keep = grid.dilate(&cells);
+    for (a, kept) in alpha.iter_mut().zip(grid.pixels(&keep)) {
+        if !kept {
+            *a = 0;
         }
     }
 }

@@ -3,7 +3,7 @@
 //! people RVM's finer matte decides, elsewhere ISNet's. The text prompt
 //! chooses among them ([`Prompt`]).
 
-use crate::components::keep_placement;
+use crate::components::{keep_placement, CoarseGrid};
 use crate::{
     FrameRef, Isnet, IsnetOptions, Matte, MlError, ModelKind, ModelStore, Prompt, Rvm, Segmenter,
     SegmenterOptions, Subject,
@@ -47,27 +47,9 @@ impl Pro {
 
 /// For each pixel, whether a person is within about one grid cell of it.
 fn near_people(people: &[u8], width: u32, height: u32) -> Vec<bool> {
-    let cell = width.max(height).div_ceil(NEAR_GRID).max(1) as usize;
-    let (w, h) = (width as usize, height as usize);
-    let (gw, gh) = (w.div_ceil(cell), h.div_ceil(cell));
-    let mut grid = vec![false; gw * gh];
-    for y in 0..h {
-        for x in 0..w {
-            if people[y * w + x] >= 64 {
-                grid[(y / cell) * gw + x / cell] = true;
-            }
-        }
-    }
-    let mut near = vec![false; w * h];
-    for y in 0..h {
-        let gy = y / cell;
-        for x in 0..w {
-            let gx = x / cell;
-            near[y * w + x] = (gy.saturating_sub(1)..(gy + 2).min(gh))
-                .any(|ny| (gx.saturating_sub(1)..(gx + 2).min(gw)).any(|nx| grid[ny * gw + nx]));
-        }
-    }
-    near
+    let grid = CoarseGrid::of(people, width, height, NEAR_GRID, 64);
+    let near = grid.dilate(&grid.solid);
+    grid.pixels(&near).collect()
 }
 
 impl Segmenter for Pro {

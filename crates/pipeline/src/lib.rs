@@ -16,6 +16,6 @@ pub use error::PipelineError;
 pub use progress::{Progress, StageStats};
 pub use request::ProcessRequest;
 pub use run::{process, process_with, Report};
-pub use smoothing::{flicker, SceneCuts, TemporalSmoother};
+pub use smoothing::{flicker, measure_flicker, SceneCuts, TemporalSmoother};
 pub use vidmatte_media::{Background, Cancel, MediaInfo, OutputFormat};
 pub use vidmatte_ml::{ModelKind, ModelStore};

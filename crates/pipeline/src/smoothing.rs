@@ -8,6 +8,8 @@
 //! model's answer jumped), the new alpha is taken as is, so moving edges are
 //! not smeared.
 
+use vidmatte_ml::{FrameRef, Matte, MlError, Segmenter};
+
 /// Exponential smoothing gated by per-pixel motion.
 #[derive(Debug, Default)]
 pub struct TemporalSmoother {
@@ -99,6 +101,32 @@ impl SceneCuts {
         self.prev = thumb;
         cut
     }
+}
+
+/// The flicker measure: mean frame-to-frame |Δα| (0..1) of `segmenter`'s
+/// mattes over `frames` (RGB24, `width × height`), smoothed or not.
+pub fn measure_flicker<'a>(
+    segmenter: &mut dyn Segmenter,
+    frames: impl IntoIterator<Item = &'a [u8]>,
+    (width, height): (u32, u32),
+    smooth: bool,
+) -> Result<f64, MlError> {
+    let mut smoother = TemporalSmoother::default();
+    let (mut prev, mut total, mut pairs) = (Vec::new(), 0.0, 0u32);
+    segmenter.reset();
+    for rgb in frames {
+        let mut matte = Matte::default();
+        segmenter.segment(&FrameRef { width, height, rgb }, &mut matte)?;
+        if smooth {
+            smoother.apply(rgb, &mut matte.alpha);
+        }
+        if !prev.is_empty() {
+            total += flicker(&prev, &matte.alpha);
+            pairs += 1;
+        }
+        prev = matte.alpha;
+    }
+    Ok(total / f64::from(pairs.max(1)))
 }
 
 /// Mean absolute frame-to-frame alpha change, in 0..1 units.

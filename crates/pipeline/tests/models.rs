@@ -4,10 +4,10 @@
 mod common;
 
 use common::*;
-use vidmatte_ml::{FrameRef, Matte, SegmenterOptions};
+use vidmatte_ml::SegmenterOptions;
 use vidmatte_pipeline::{
-    flicker, process, Background, Cancel, ModelKind, ModelStore, OutputFormat, ProcessRequest,
-    TemporalSmoother,
+    measure_flicker, process, Background, Cancel, ModelKind, ModelStore, OutputFormat,
+    ProcessRequest,
 };
 
 fn run_model(model: ModelKind, prompt: Option<&str>) -> Vec<String> {
@@ -161,7 +161,7 @@ fn odd_sizes_work_in_every_format() {
     }
 }
 
-/// Mean frame-to-frame |Δα| over carphone with and without smoothing.
+/// Mean frame-to-frame |Δα| over carphone's first 20 frames.
 fn flicker_of(model: ModelKind, smooth: bool) -> f64 {
     let dir = tempfile::tempdir().unwrap();
     let input = carphone_1s(dir.path());
@@ -177,30 +177,13 @@ fn flicker_of(model: ModelKind, smooth: bool) -> f64 {
         ..SegmenterOptions::default()
     };
     let mut segmenter = ModelStore::from_env().load(model, &options).unwrap();
-    let mut smoother = TemporalSmoother::default();
-    let (mut prev, mut total, mut n) = (Vec::new(), 0.0, 0);
-    for rgb in raw.chunks_exact(176 * 144 * 3).take(20) {
-        let mut matte = Matte::default();
-        segmenter
-            .segment(
-                &FrameRef {
-                    width: 176,
-                    height: 144,
-                    rgb,
-                },
-                &mut matte,
-            )
-            .unwrap();
-        if smooth {
-            smoother.apply(rgb, &mut matte.alpha);
-        }
-        if !prev.is_empty() {
-            total += flicker(&prev, &matte.alpha);
-            n += 1;
-        }
-        prev = matte.alpha;
-    }
-    total / f64::from(n)
+    measure_flicker(
+        segmenter.as_mut(),
+        raw.chunks_exact(176 * 144 * 3).take(20),
+        (176, 144),
+        smooth,
+    )
+    .unwrap()
 }
 
 #[test]

@@ -20,9 +20,9 @@ use super::urls::check_external;
 use crate::store::{KeyRow, NewJob, StartOverrides};
 use crate::AppState;
 
-type Body = Result<Json<Value>, axum::extract::rejection::JsonRejection>;
+pub(super) type Body = Result<Json<Value>, axum::extract::rejection::JsonRejection>;
 
-fn object(body: Body) -> ApiResult<Map<String, Value>> {
+pub(super) fn object(body: Body) -> ApiResult<Map<String, Value>> {
     match body?.0 {
         Value::Object(map) => Ok(map),
         _ => Err(ApiError::new(

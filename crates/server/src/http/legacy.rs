@@ -14,15 +14,9 @@ use crate::AppState;
 pub async fn process(
     State(app): State<AppState>,
     LegacyCaller(key): LegacyCaller,
-    body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
+    body: super::jobs::Body,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let Value::Object(body) = body?.0 else {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "the body must be a JSON object",
-        ));
-    };
+    let body = super::jobs::object(body)?;
     super::jobs::create_job(&app, &key, &body, Some(true)).await
 }
 

@@ -36,8 +36,7 @@ impl AddressRules {
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_ascii_lowercase();
-        self.hosts.contains(&host)
-            || host.parse::<IpAddr>().is_ok_and(|ip| self.ip_allowed(ip))
+        self.hosts.contains(&host) || host.parse::<IpAddr>().is_ok_and(|ip| self.ip_allowed(ip))
     }
 
     pub fn ip_allowed(&self, ip: IpAddr) -> bool {
