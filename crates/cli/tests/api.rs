@@ -471,6 +471,16 @@ fn a_server_killed_mid_job_finishes_it_once_after_restart() {
         .send()
         .unwrap();
     assert_eq!(response.status(), 200);
+    // Charged exactly once across the crash.
+    assert_eq!(job["billing_status"], "charged");
+    let (_, events) = server.get("/v1/usage/events?limit=100");
+    let charges = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["job_id"] == id.as_str() && e["type"] == "charge")
+        .count();
+    assert_eq!(charges, 1, "{events}");
 }
 
 /// A minimal HTTP origin on loopback: `/clip.mp4` serves `clip`,
@@ -619,5 +629,117 @@ fn progress_events_stream_until_the_job_ends() {
     assert!(
         events.windows(2).all(|w| w[0].2 <= w[1].2),
         "progress is monotonic: {events:?}"
+    );
+}
+
+#[test]
+fn credits_are_reserved_charged_and_released_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, &[("VIDMATTE_ADMIN_TOKEN", "s3cret")]);
+    let payer = create_key_with(&data, "payer", &["--credits", "1"]);
+    let key = payer["api_key"].as_str().unwrap();
+    assert_eq!(payer["credits"].as_i64(), Some(1));
+
+    // 1 s with `human` (45/min) costs 1 credit: reserved, then charged once.
+    let (_, upload) = server.upload_as(key, "/v1/uploads", &carphone_1s(dir.path()));
+    let body = json!({"video_url": upload["video_url"], "model": "human"});
+    let (status, created) = server.post_as(key, "/v1/jobs", &body);
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(
+        (
+            created["job"]["billing_status"].as_str(),
+            created["job"]["credits_estimated"].as_i64()
+        ),
+        (Some("reserved"), Some(1))
+    );
+    let id = created["id"].as_str().unwrap();
+    let job = server.wait_for_as(key, id, 120, |j| j["status"] != "processing");
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(
+        (
+            job["billing_status"].as_str(),
+            job["credits_charged"].as_i64()
+        ),
+        (Some("charged"), Some(1))
+    );
+    let (_, credits) = server.get_as(key, "/v1/credits");
+    assert_eq!(
+        (
+            credits["remaining"].as_i64(),
+            credits["used"].as_i64(),
+            credits["unlimited"].as_bool()
+        ),
+        (Some(0), Some(1), Some(false))
+    );
+
+    // Nothing left: refused synchronously, for a started job and for a draft.
+    for auto_start in [true, false] {
+        let (status, e) = server.post_as(
+            key,
+            "/v1/jobs",
+            &json!({"video_url": upload["video_url"], "model": "human", "auto_start": auto_start}),
+        );
+        assert_eq!(
+            (status, e["error"]["code"].as_str()),
+            (402, Some("insufficient_credits")),
+            "{e}"
+        );
+    }
+
+    // Top up; a canceled job gives its reservation back.
+    let fingerprint = payer["key_fingerprint"].as_str().unwrap();
+    let topped: Value = server
+        .client
+        .post(server.url("/v1/admin/keys/credits"))
+        .header("X-Admin-Token", "s3cret")
+        .json(&json!({"key_fingerprint": fingerprint, "amount": 10}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(topped["credits"].as_i64(), Some(10));
+    let (_, upload) = server.upload_as(key, "/v1/uploads", &clip("bikes.mp4"));
+    let (status, created) = server.post_as(
+        key,
+        "/v1/jobs",
+        &json!({"video_url": upload["video_url"], "model": "original"}),
+    );
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["job"]["credits_estimated"].as_i64(), Some(10));
+    let (_, credits) = server.get_as(key, "/v1/credits");
+    assert_eq!(
+        (credits["remaining"].as_i64(), credits["reserved"].as_i64()),
+        (Some(0), Some(10))
+    );
+    let id = created["id"].as_str().unwrap();
+    let (status, _) = server.post_as(key, &format!("/v1/jobs/{id}/cancel"), &json!({}));
+    assert_eq!(status, 200);
+    let job = server.wait_for_as(key, id, 30, |j| j["status"] != "processing");
+    assert_eq!(
+        (
+            job["status"].as_str(),
+            job["billing_status"].as_str(),
+            job["credits_charged"].as_i64()
+        ),
+        (Some("canceled"), Some("released"), Some(0))
+    );
+    let (_, credits) = server.get_as(key, "/v1/credits");
+    assert_eq!(
+        (credits["remaining"].as_i64(), credits["used"].as_i64()),
+        (Some(10), Some(1))
+    );
+
+    let (_, events) = server.get_as(key, "/v1/usage/events?limit=10");
+    let kinds: Vec<&str> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["release", "reserve", "charge", "reserve"],
+        "{events}"
     );
 }

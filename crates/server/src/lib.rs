@@ -8,6 +8,7 @@
 //! - [`store`] owns persistence (SQLite with migrations) and the files under
 //!   the data directory.
 
+pub mod billing;
 pub mod config;
 pub mod http;
 pub mod jobs;

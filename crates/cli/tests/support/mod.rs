@@ -31,9 +31,14 @@ fn free_port() -> u16 {
 }
 
 pub fn create_key(data_dir: &Path, client_id: &str) -> Value {
+    create_key_with(data_dir, client_id, &[])
+}
+
+pub fn create_key_with(data_dir: &Path, client_id: &str, extra: &[&str]) -> Value {
     let out = Command::new(BIN)
         .args(["keys", "create", "--client-id", client_id, "--data-dir"])
         .arg(data_dir)
+        .args(extra)
         .output()
         .unwrap();
     assert!(
@@ -146,20 +151,28 @@ impl Server {
     }
 
     pub fn get(&self, path: &str) -> (u16, Value) {
+        self.get_as(&self.key, path)
+    }
+
+    pub fn get_as(&self, key: &str, path: &str) -> (u16, Value) {
         let r = self
             .client
             .get(self.url(path))
-            .header("X-Api-Key", &self.key)
+            .header("X-Api-Key", key)
             .send()
             .unwrap();
         (r.status().as_u16(), r.json().unwrap_or(Value::Null))
     }
 
     pub fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.post_as(&self.key, path, body)
+    }
+
+    pub fn post_as(&self, key: &str, path: &str, body: &Value) -> (u16, Value) {
         let r = self
             .client
             .post(self.url(path))
-            .header("X-Api-Key", &self.key)
+            .header("X-Api-Key", key)
             .json(body)
             .send()
             .unwrap();
@@ -167,11 +180,15 @@ impl Server {
     }
 
     pub fn upload(&self, path: &str, file: &Path) -> (u16, Value) {
+        self.upload_as(&self.key, path, file)
+    }
+
+    pub fn upload_as(&self, key: &str, path: &str, file: &Path) -> (u16, Value) {
         let form = multipart::Form::new().file("file", file).unwrap();
         let r = self
             .client
             .post(self.url(path))
-            .header("X-Api-Key", &self.key)
+            .header("X-Api-Key", key)
             .multipart(form)
             .send()
             .unwrap();
@@ -180,9 +197,19 @@ impl Server {
 
     /// Polls the job until `done(job)` or the deadline.
     pub fn wait_for(&self, id: &str, seconds: u64, done: impl Fn(&Value) -> bool) -> Value {
+        self.wait_for_as(&self.key, id, seconds, done)
+    }
+
+    pub fn wait_for_as(
+        &self,
+        key: &str,
+        id: &str,
+        seconds: u64,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
         let deadline = Instant::now() + Duration::from_secs(seconds);
         loop {
-            let (status, job) = self.get(&format!("/v1/jobs/{id}"));
+            let (status, job) = self.get_as(key, &format!("/v1/jobs/{id}"));
             assert_eq!(status, 200, "{job}");
             if done(&job) {
                 return job;

@@ -48,6 +48,17 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, "invalid_state", message)
     }
 
+    pub fn insufficient(short: crate::store::Insufficient) -> Self {
+        Self::new(
+            StatusCode::PAYMENT_REQUIRED,
+            "insufficient_credits",
+            format!(
+                "this job costs {} credits and the key has {}",
+                short.needed, short.balance
+            ),
+        )
+    }
+
     /// Logs the cause under the request id; the client learns nothing of it.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");

@@ -98,7 +98,22 @@ pub async fn create_job(
         metadata,
         duration_seconds,
     };
-    let row = app.store.insert_job(&job).await?;
+    // With the duration known (uploads) the cost is too: refuse now rather
+    // than fail later; a started job has it reserved as it is stored.
+    let cost = duration_seconds.map(|d| crate::billing::cost(&job.model, d));
+    if let (false, Some(cost), Some(balance)) = (start, cost, key.credits) {
+        if cost > balance {
+            return Err(ApiError::insufficient(crate::store::Insufficient {
+                needed: cost,
+                balance,
+            }));
+        }
+    }
+    let row = app
+        .store
+        .insert_job(&job, cost)
+        .await?
+        .map_err(ApiError::insufficient)?;
     tracing::info!(job_id = %row.id, start, model = %row.model, "job created");
     if start {
         app.queued.notify_one();
@@ -219,10 +234,14 @@ pub async fn start(
         bg_color: settings.bg_color_json(),
         webhook_url: settings.webhook_url.clone(),
     };
+    let cost = job
+        .duration_seconds
+        .map(|d| crate::billing::cost(&overrides.model, d));
     let row = app
         .store
-        .start_draft(&id, key.id, &overrides)
+        .start_draft(&id, key.id, &overrides, cost)
         .await?
+        .map_err(ApiError::insufficient)?
         .ok_or_else(|| ApiError::invalid_state("job is no longer a draft"))?;
     app.queued.notify_one();
     Ok(Json(with_envelope(&app, &row, "Job started and queued")))

@@ -43,11 +43,8 @@ pub async fn download(
     ))
 }
 
-/// Credits per minute of video, per model (the contract's list prices).
-pub const PRICES: [(&str, i64); 4] = [("original", 60), ("light", 45), ("pro", 180), ("human", 45)];
-
 pub async fn pricing() -> Json<Value> {
-    let prices: serde_json::Map<String, Value> = PRICES
+    let prices: serde_json::Map<String, Value> = crate::billing::PRICES
         .iter()
         .map(|(m, p)| (m.to_string(), json!(p)))
         .collect();

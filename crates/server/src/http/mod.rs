@@ -40,6 +40,7 @@ pub fn router(app: AppState) -> Router {
         .route("/v1/jobs/{id}/output", get(outputs::download))
         .route("/v1/credits", get(ops::credits))
         .route("/v1/usage/summary", get(ops::usage_summary))
+        .route("/v1/usage/events", get(ops::usage_events))
         .route("/v1/admin/config", get(admin::config))
         .route(
             "/v1/admin/keys",

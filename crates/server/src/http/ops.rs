@@ -9,7 +9,6 @@ use vidmatte_ml::{ModelFile, ModelKind};
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult};
-use super::legacy::PRICES;
 use crate::clock::now_ms;
 use crate::AppState;
 
@@ -63,11 +62,44 @@ pub async fn metrics(State(app): State<AppState>) -> String {
     app.metrics.render()
 }
 
-pub async fn credits(Caller(key): Caller) -> Json<Value> {
-    // Charging arrives with the credits work; until then nothing is used.
-    Json(json!({
-        "success": true, "total": key.credits, "used": 0, "remaining": key.credits, "unlimited": key.credits.is_none(),
-    }))
+pub async fn credits(State(app): State<AppState>, Caller(key): Caller) -> ApiResult<Json<Value>> {
+    let (used, reserved) = app.store.credit_totals(key.id).await?;
+    let remaining = app.store.balance(key.id).await?;
+    Ok(Json(json!({
+        "success": true,
+        "total": remaining.map(|r| r + used + reserved),
+        "used": used,
+        "reserved": reserved,
+        "remaining": remaining,
+        "unlimited": remaining.is_none(),
+    })))
+}
+
+#[derive(Deserialize)]
+pub struct Limit {
+    limit: Option<i64>,
+}
+
+pub async fn usage_events(
+    State(app): State<AppState>,
+    Caller(key): Caller,
+    query: Result<Query<Limit>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let limit = query?.0.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::invalid("limit", "limit must be 1..100"));
+    }
+    let events: Vec<Value> = app
+        .store
+        .usage_events(key.id, limit)
+        .await?
+        .into_iter()
+        .map(|e| {
+            json!({"id": e.id, "job_id": e.job_id, "type": e.kind, "model": e.model, "seconds": e.seconds,
+                   "credits": e.credits, "created_at": crate::clock::rfc3339(e.created_at)})
+        })
+        .collect();
+    Ok(Json(json!({"success": true, "events": events})))
 }
 
 #[derive(Deserialize)]
@@ -88,18 +120,12 @@ pub async fn usage_summary(
         .store
         .usage_summary(key.id, now_ms() - days * 86_400_000)
         .await?;
-    let price = |model: &str| {
-        PRICES
-            .iter()
-            .find(|(m, _)| *m == model)
-            .map_or(0, |(_, p)| *p)
-    };
     let (mut jobs, mut seconds, mut credits) = (0i64, 0f64, 0i64);
     let mut by_model = serde_json::Map::new();
     let mut by_status = serde_json::Map::new();
     for (model, status, count, secs) in rows {
         let cost = if status == "completed" {
-            (price(&model) as f64 * secs / 60.0).ceil() as i64
+            crate::billing::cost(&model, secs)
         } else {
             0
         };

@@ -202,6 +202,24 @@ async fn work(app: &AppState, owner: &str, job: &JobRow) -> Ending {
             result = &mut task => break result,
             Some(info) = probe_rx.recv() => {
                 let _ = app.store.set_media(&job.id, owner, &info).await;
+                // External URLs: the cost is known only now.
+                if job.billing_status == "none" && stopping.is_none() {
+                    let cost = crate::billing::cost(&job.model, info.duration_seconds);
+                    match app.store.reserve(job.key_id, &job.id, &job.model, info.duration_seconds, cost).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(short)) => {
+                            cancel.cancel();
+                            stopping = Some(Ending::Failed(
+                                "insufficient_credits",
+                                format!("this job costs {} credits and the key has {}", short.needed, short.balance),
+                            ));
+                        }
+                        Err(e) => {
+                            cancel.cancel();
+                            stopping = Some(Ending::Failed("processing_failed", format!("reserving credits: {e}")));
+                        }
+                    }
+                }
             }
             _ = crate::stopped(&mut shutdown), if stopping.is_none() => {
                 tracing::info!("shutting down: stopping the job to requeue it");

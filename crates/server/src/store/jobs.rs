@@ -2,6 +2,7 @@
 //! with a lease, heartbeats, progress, and recording the outcome exactly once
 //! (every terminal write is conditional on the worker still holding the lease).
 
+use super::billing::{reserve_in, settle_in, Insufficient};
 use super::Store;
 use crate::clock::now_ms;
 
@@ -82,14 +83,21 @@ pub struct StartOverrides {
 pub const MAX_ATTEMPTS: i64 = 3;
 
 impl Store {
-    pub async fn insert_job(&self, job: &NewJob) -> sqlx::Result<JobRow> {
+    /// Inserts a job; a started job with a known `cost` has it reserved in
+    /// the same transaction (nothing is stored when the credits fall short).
+    pub async fn insert_job(
+        &self,
+        job: &NewJob,
+        cost: Option<i64>,
+    ) -> sqlx::Result<Result<JobRow, Insufficient>> {
         let now = now_ms();
+        let mut tx = self.pool.begin().await?;
         let (status, stage) = if job.start {
             ("processing", "queued")
         } else {
             ("created", "draft")
         };
-        sqlx::query_as(
+        let row: JobRow = sqlx::query_as(
             "INSERT INTO jobs (id, key_id, request_id, status, stage, model, text_prompt, output_format, bg_type,
                  bg_color, video_url, webhook_url, metadata, duration_seconds, created_at, queued_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
@@ -110,8 +118,18 @@ impl Store {
         .bind(job.duration_seconds)
         .bind(now)
         .bind(job.start.then_some(now))
-        .fetch_one(&self.pool)
-        .await
+        .fetch_one(&mut *tx)
+        .await?;
+        if let (true, Some(cost)) = (job.start, cost) {
+            let seconds = job.duration_seconds.unwrap_or(0.0);
+            if let Err(short) =
+                reserve_in(&mut tx, job.key_id, &job.id, &job.model, seconds, cost).await?
+            {
+                return Ok(Err(short));
+            }
+        }
+        tx.commit().await?;
+        self.job_by_id(&row.id).await.map(|j| Ok(j.unwrap_or(row)))
     }
 
     /// The job if it belongs to `key_id`.
@@ -159,14 +177,17 @@ impl Store {
         Ok((rows, total))
     }
 
-    /// Queues a draft with its final settings; None if it is not a draft.
+    /// Queues a draft with its final settings, reserving `cost` when known;
+    /// Ok(None) if it is not a draft.
     pub async fn start_draft(
         &self,
         id: &str,
         key_id: i64,
         settings: &StartOverrides,
-    ) -> sqlx::Result<Option<JobRow>> {
-        sqlx::query_as(
+        cost: Option<i64>,
+    ) -> sqlx::Result<Result<Option<JobRow>, Insufficient>> {
+        let mut tx = self.pool.begin().await?;
+        let row: Option<JobRow> = sqlx::query_as(
             "UPDATE jobs SET status = 'processing', stage = 'queued', queued_at = ?, model = ?, text_prompt = ?,
                  output_format = ?, bg_type = ?, bg_color = ?, webhook_url = ?
              WHERE id = ? AND key_id = ? AND status = 'created' RETURNING *",
@@ -180,14 +201,26 @@ impl Store {
         .bind(&settings.webhook_url)
         .bind(id)
         .bind(key_id)
-        .fetch_optional(&self.pool)
-        .await
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else { return Ok(Ok(None)) };
+        if let Some(cost) = cost {
+            let seconds = row.duration_seconds.unwrap_or(0.0);
+            if let Err(short) =
+                reserve_in(&mut tx, key_id, id, &settings.model, seconds, cost).await?
+            {
+                return Ok(Err(short));
+            }
+        }
+        tx.commit().await?;
+        Ok(Ok(self.job_by_id(id).await?))
     }
 
     /// Cancels a draft or a job no worker holds at once; flags a running one
     /// for its worker. Returns the job afterwards, None if it is terminal.
     pub async fn cancel(&self, id: &str, key_id: i64) -> sqlx::Result<Option<JobRow>> {
         let now = now_ms();
+        let mut tx = self.pool.begin().await?;
         let idle: Option<JobRow> = sqlx::query_as(
             "UPDATE jobs SET status = 'canceled', error = 'canceled by request', error_code = 'canceled',
                  cancel_requested = 1, completed_at = ?
@@ -199,11 +232,14 @@ impl Store {
         .bind(id)
         .bind(key_id)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
         if idle.is_some() {
-            return Ok(idle);
+            settle_in(&mut tx, id, false).await?;
+            tx.commit().await?;
+            return self.job_by_id(id).await;
         }
+        drop(tx);
         sqlx::query_as("UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND key_id = ? AND status = 'processing' RETURNING *")
             .bind(id)
             .bind(key_id)
@@ -215,15 +251,30 @@ impl Store {
     /// Jobs that already used every attempt are failed instead.
     pub async fn claim(&self, owner: &str, lease_ms: i64) -> sqlx::Result<Option<JobRow>> {
         let now = now_ms();
-        sqlx::query(
-            "UPDATE jobs SET status = 'failed', error = 'the job stopped its worker too many times',
-                 error_code = 'processing_failed', completed_at = ?1, lease_owner = NULL
-             WHERE status = 'processing' AND attempts >= ?2 AND (lease_owner IS NULL OR lease_expires_at < ?1)",
+        let exhausted: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM jobs WHERE status = 'processing' AND attempts >= ?2
+             AND (lease_owner IS NULL OR lease_expires_at < ?1)",
         )
         .bind(now)
         .bind(MAX_ATTEMPTS)
-        .execute(&self.pool)
+        .fetch_all(&self.pool)
         .await?;
+        for id in exhausted {
+            let mut tx = self.pool.begin().await?;
+            let failed = sqlx::query(
+                "UPDATE jobs SET status = 'failed', error = 'the job stopped its worker too many times',
+                     error_code = 'processing_failed', completed_at = ?, lease_owner = NULL
+                 WHERE id = ? AND status = 'processing'",
+            )
+            .bind(now)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+            if failed.rows_affected() == 1 {
+                settle_in(&mut tx, &id, false).await?;
+            }
+            tx.commit().await?;
+        }
         sqlx::query_as(
             "UPDATE jobs SET lease_owner = ?1, lease_expires_at = ?2, attempts = attempts + 1,
                  started_at = COALESCE(started_at, ?3), progress = 0, stage = 'fetching'
@@ -305,6 +356,7 @@ impl Store {
         output_path: &str,
         warnings: &str,
     ) -> sqlx::Result<bool> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE jobs SET status = 'completed', stage = 'done', progress = 100, output_path = ?, warnings = ?,
                  completed_at = ?, lease_owner = NULL, lease_expires_at = NULL
@@ -315,9 +367,14 @@ impl Store {
         .bind(now_ms())
         .bind(id)
         .bind(owner)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        settle_in(&mut tx, id, true).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Records a terminal failure or cancellation (`status` is `failed` or `canceled`).
@@ -329,6 +386,7 @@ impl Store {
         code: &str,
         message: &str,
     ) -> sqlx::Result<bool> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE jobs SET status = ?, error = ?, error_code = ?, completed_at = ?, lease_owner = NULL,
                  lease_expires_at = NULL
@@ -340,9 +398,14 @@ impl Store {
         .bind(now_ms())
         .bind(id)
         .bind(owner)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        settle_in(&mut tx, id, false).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Gives a job back to the queue (shutdown); the attempt is not counted.
@@ -391,7 +454,7 @@ impl Store {
         since: i64,
     ) -> sqlx::Result<Vec<(String, String, i64, f64)>> {
         sqlx::query_as(
-            "SELECT model, status, COUNT(*), COALESCE(SUM(duration_seconds), 0.0) FROM jobs
+            "SELECT model, status, COUNT(*), CAST(COALESCE(SUM(duration_seconds), 0) AS REAL) FROM jobs
              WHERE key_id = ? AND created_at >= ? GROUP BY model, status",
         )
         .bind(key_id)

@@ -1,10 +1,12 @@
 //! Persistence: the SQLite database (migrated on open) behind typed queries.
 //! Jobs, uploads and keys live here; files live under the data directory.
 
+mod billing;
 mod jobs;
 mod keys;
 mod uploads;
 
+pub use billing::{Insufficient, UsageEvent};
 pub use jobs::{JobRow, NewJob, StartOverrides};
 pub use keys::KeyRow;
 pub use uploads::UploadRow;
