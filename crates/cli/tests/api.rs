@@ -743,3 +743,96 @@ fn credits_are_reserved_charged_and_released_once() {
         "{events}"
     );
 }
+
+#[test]
+fn idempotent_creates_make_one_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, &[]);
+    let (_, upload) = server.upload("/v1/uploads", &carphone_1s(dir.path()));
+    let body = json!({"video_url": upload["video_url"], "model": "human", "auto_start": false});
+    let results: Vec<(u16, Option<String>, Value)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..50)
+            .map(|_| {
+                s.spawn(|| {
+                    let r = server
+                        .client
+                        .post(server.url("/v1/jobs"))
+                        .header("X-Api-Key", &server.key)
+                        .header("Idempotency-Key", "create-once")
+                        .json(&body)
+                        .send()
+                        .unwrap();
+                    let replayed = r
+                        .headers()
+                        .get("idempotent-replayed")
+                        .map(|v| v.to_str().unwrap().to_string());
+                    (r.status().as_u16(), replayed, r.json::<Value>().unwrap())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let created: Vec<_> = results.iter().filter(|r| r.0 == 201).collect();
+    assert_eq!(created.len(), 1, "{results:?}");
+    let id = created[0].2["id"].as_str().unwrap();
+    for (status, replayed, body) in &results {
+        match status {
+            201 => {}
+            200 => assert_eq!(
+                (replayed.as_deref(), body["id"].as_str()),
+                (Some("true"), Some(id))
+            ),
+            409 => assert_eq!(body["error"]["code"], "idempotency_in_progress"),
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    let (_, list) = server.get("/v1/jobs");
+    assert_eq!(list["total"].as_i64(), Some(1));
+
+    // After the first finished: a replay, then a conflict for another body.
+    let again = server
+        .client
+        .post(server.url("/v1/jobs"))
+        .header("X-Api-Key", &server.key)
+        .header("Idempotency-Key", "create-once")
+        .json(&body)
+        .send()
+        .unwrap();
+    assert_eq!(
+        (
+            again.status().as_u16(),
+            again.headers()["idempotent-replayed"].to_str().unwrap()
+        ),
+        (200, "true")
+    );
+    let other = json!({"video_url": upload["video_url"], "model": "light", "auto_start": false});
+    let conflict: Value = server
+        .client
+        .post(server.url("/v1/jobs"))
+        .header("X-Api-Key", &server.key)
+        .header("Idempotency-Key", "create-once")
+        .json(&other)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(conflict["error"]["code"], "idempotency_conflict");
+
+    // Keys are scoped to the API key.
+    let second = create_key(&data, "second")["api_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, upload2) = server.upload_as(&second, "/v1/uploads", &carphone_1s(dir.path()));
+    let theirs = json!({"video_url": upload2["video_url"], "auto_start": false});
+    let r = server
+        .client
+        .post(server.url("/v1/jobs"))
+        .header("X-Api-Key", &second)
+        .header("Idempotency-Key", "create-once")
+        .json(&theirs)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 201);
+}

@@ -5,6 +5,7 @@
 mod admin;
 mod auth;
 mod error;
+mod idempotency;
 mod job_view;
 mod jobs;
 mod legacy;
@@ -57,6 +58,10 @@ pub fn router(app: AppState) -> Router {
         .route("/metrics", get(ops::metrics))
         .merge(uploads)
         .fallback(|| async { ApiError::not_found("route") })
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            idempotency::middleware,
+        ))
         .layer(axum::middleware::from_fn(request_id::middleware))
         .with_state(app)
 }

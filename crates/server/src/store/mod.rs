@@ -2,6 +2,7 @@
 //! Jobs, uploads and keys live here; files live under the data directory.
 
 mod billing;
+pub mod idempotency;
 mod jobs;
 mod keys;
 mod uploads;
