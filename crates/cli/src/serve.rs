@@ -71,8 +71,10 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
     runtime()?.block_on(async move {
         let (app, stop) = vidmatte_server::build(config.clone()).await?;
         if app.store.count_keys().await? == 0 {
+            let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "vidmatte".into());
             tracing::warn!(
-                "no API keys yet: create one with `vidmatte keys create --client-id me` (same --data-dir/--config), then send it as X-Api-Key"
+                "no API keys yet: create one with `{exe} keys create --client-id me --data-dir {}`, then send it as X-Api-Key",
+                config.data_dir.display()
             );
         }
         let listener = tokio::net::TcpListener::bind(&config.listen)
