@@ -131,16 +131,24 @@ fn with_envelope(app: &AppState, row: &crate::store::JobRow, message: &str) -> V
     json!({"success": true, "id": row.id, "status": row.status, "message": message, "job": job})
 }
 
+/// The caller's job, or 404 (also for another key's job: never 403).
+pub(super) async fn owned_job(
+    app: &AppState,
+    id: &str,
+    key_id: i64,
+) -> ApiResult<crate::store::JobRow> {
+    app.store
+        .job(id, key_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("job"))
+}
+
 pub async fn get(
     State(app): State<AppState>,
     Caller(key): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let job = app
-        .store
-        .job(&id, key.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("job"))?;
+    let job = owned_job(&app, &id, key.id).await?;
     Ok(Json(job_json(&app, &job)))
 }
 
@@ -202,11 +210,7 @@ pub async fn start(
             ))
         }
     };
-    let job = app
-        .store
-        .job(&id, key.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("job"))?;
+    let job = owned_job(&app, &id, key.id).await?;
     if job.status != "created" {
         return Err(ApiError::invalid_state(format!(
             "job is {}, only drafts (created) can be started",
@@ -252,11 +256,7 @@ pub async fn cancel(
     Caller(key): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let job = app
-        .store
-        .job(&id, key.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("job"))?;
+    let job = owned_job(&app, &id, key.id).await?;
     if job.is_terminal() {
         return Err(ApiError::invalid_state(format!(
             "job is already {}",
@@ -283,11 +283,7 @@ pub async fn events(
     Caller(key): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    let first = app
-        .store
-        .job(&id, key.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("job"))?;
+    let first = owned_job(&app, &id, key.id).await?;
     struct Watch {
         app: AppState,
         key_id: i64,

@@ -25,11 +25,7 @@ pub async fn download(
     LegacyCaller(key): LegacyCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let job = app
-        .store
-        .job(&id, key.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("job"))?;
+    let job = super::jobs::owned_job(&app, &id, key.id).await?;
     if job.status != "completed" || job.output_path.is_none() {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
