@@ -836,3 +836,34 @@ fn idempotent_creates_make_one_job() {
         .unwrap();
     assert_eq!(r.status(), 201);
 }
+
+#[test]
+fn a_key_runs_at_most_two_jobs_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        &dir.path().join("data"),
+        &[("VIDMATTE_WORKERS", "3"), ("VIDMATTE_THREADS", "1")],
+    );
+    let (_, upload) = server.upload("/v1/uploads", &clip("carphone_pristine.mp4"));
+    for _ in 0..3 {
+        let (status, _) = server.post("/v1/jobs", &job_body(upload["video_url"].as_str().unwrap()));
+        assert_eq!(status, 201);
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    let mut most = 0;
+    loop {
+        let (_, list) = server.get("/v1/jobs");
+        let jobs = list["jobs"].as_array().unwrap();
+        let running = jobs
+            .iter()
+            .filter(|j| j["status"] == "processing" && j["stage"] != "queued")
+            .count();
+        most = most.max(running);
+        if jobs.iter().all(|j| j["status"] == "completed") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{list}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(most, 2, "three workers, but a key runs two jobs at once");
+}

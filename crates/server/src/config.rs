@@ -25,6 +25,8 @@ pub struct Config {
     pub url_allowlist: Vec<String>,
     /// Concurrent jobs in this process.
     pub workers: usize,
+    /// Jobs of one key running at once; the rest wait in the queue.
+    pub max_running_per_key: i64,
     /// Inference threads per job (default: every core).
     pub threads: Option<usize>,
     /// Let `/api/*` work without a key (the vendor's behaviour).
@@ -50,6 +52,7 @@ impl Default for Config {
             admin_token: None,
             url_allowlist: Vec::new(),
             workers: 1,
+            max_running_per_key: 2,
             threads: None,
             legacy_anonymous: false,
             max_upload_bytes: 500 * 1024 * 1024,
@@ -111,6 +114,9 @@ impl Config {
         if let Some(v) = var("VIDMATTE_WORKERS") {
             self.workers = parse("VIDMATTE_WORKERS", &v)?;
         }
+        if let Some(v) = var("VIDMATTE_MAX_RUNNING_PER_KEY") {
+            self.max_running_per_key = parse("VIDMATTE_MAX_RUNNING_PER_KEY", &v)?;
+        }
         if let Some(v) = var("VIDMATTE_THREADS") {
             self.threads = Some(parse("VIDMATTE_THREADS", &v)?);
         }
@@ -132,6 +138,9 @@ impl Config {
     pub fn check(&self) -> anyhow::Result<()> {
         if self.workers == 0 {
             bail!("workers must be at least 1");
+        }
+        if self.max_running_per_key < 1 {
+            bail!("max_running_per_key must be at least 1");
         }
         if self.lease_seconds < 3 {
             bail!("lease_seconds must be at least 3");

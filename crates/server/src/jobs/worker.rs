@@ -30,7 +30,11 @@ pub async fn run(app: AppState, index: usize) {
         if *shutdown.borrow() {
             return;
         }
-        match app.store.claim(&owner, lease_ms).await {
+        match app
+            .store
+            .claim(&owner, lease_ms, app.config.max_running_per_key)
+            .await
+        {
             Ok(Some(job)) => {
                 let span = tracing::info_span!("job", job_id = %job.id, request_id = job.request_id.as_deref().unwrap_or(""));
                 run_job(&app, &owner, job).instrument(span).await;
@@ -77,31 +81,37 @@ async fn run_job(app: &AppState, owner: &str, job: JobRow) {
     let ending = work(app, owner, &job).await;
     let _ = tokio::fs::remove_dir_all(work_dir(app, &job.id)).await;
     let store = &app.store;
-    let recorded = match &ending {
-        Ending::Done(report) => {
-            let warnings = serde_json::to_string(&report.warnings).unwrap_or_else(|_| "[]".into());
-            let path = report.output.to_string_lossy();
-            store.complete(&job.id, owner, &path, &warnings).await
+    // A failed write (a busy database) is retried before the job is left to
+    // lease expiry and re-claim.
+    let recorded = with_retries(|| async {
+        match &ending {
+            Ending::Done(report) => {
+                let warnings =
+                    serde_json::to_string(&report.warnings).unwrap_or_else(|_| "[]".into());
+                let path = report.output.to_string_lossy();
+                store.complete(&job.id, owner, &path, &warnings).await
+            }
+            Ending::Failed(code, message) => {
+                store
+                    .finish_unsuccessfully(&job.id, owner, "failed", code, message)
+                    .await
+            }
+            Ending::CanceledByUser => {
+                store
+                    .finish_unsuccessfully(
+                        &job.id,
+                        owner,
+                        "canceled",
+                        "canceled",
+                        "canceled by request",
+                    )
+                    .await
+            }
+            Ending::Shutdown => store.requeue(&job.id, owner).await.map(|()| true),
+            Ending::LeaseLost => Ok(false),
         }
-        Ending::Failed(code, message) => {
-            store
-                .finish_unsuccessfully(&job.id, owner, "failed", code, message)
-                .await
-        }
-        Ending::CanceledByUser => {
-            store
-                .finish_unsuccessfully(
-                    &job.id,
-                    owner,
-                    "canceled",
-                    "canceled",
-                    "canceled by request",
-                )
-                .await
-        }
-        Ending::Shutdown => store.requeue(&job.id, owner).await.map(|()| true),
-        Ending::LeaseLost => Ok(false),
-    };
+    })
+    .await;
     let outcome = match &ending {
         Ending::Done(_) => "completed",
         Ending::Failed(..) => "failed",
@@ -278,6 +288,26 @@ async fn work(app: &AppState, owner: &str, job: &JobRow) -> Ending {
         (Err(e), None) => {
             tracing::warn!(code = e.code(), error = %e, "job failed");
             Ending::Failed(e.code(), e.to_string())
+        }
+    }
+}
+
+async fn with_retries<T, F, Fut>(mut write: F) -> sqlx::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = sqlx::Result<T>>,
+{
+    let mut delay = Duration::from_millis(250);
+    let mut attempt = 1;
+    loop {
+        match write().await {
+            Err(e) if attempt < 4 => {
+                tracing::warn!(error = %e, attempt, "recording the job outcome failed; retrying");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                attempt += 1;
+            }
+            result => return result,
         }
     }
 }

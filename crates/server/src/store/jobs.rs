@@ -247,9 +247,15 @@ impl Store {
             .await
     }
 
-    /// Takes the oldest queued job, or one whose worker stopped heartbeating.
-    /// Jobs that already used every attempt are failed instead.
-    pub async fn claim(&self, owner: &str, lease_ms: i64) -> sqlx::Result<Option<JobRow>> {
+    /// Takes the oldest queued job (or one whose worker stopped heartbeating)
+    /// of a key running fewer than `max_running_per_key` jobs. Jobs that
+    /// already used every attempt are failed instead.
+    pub async fn claim(
+        &self,
+        owner: &str,
+        lease_ms: i64,
+        max_running_per_key: i64,
+    ) -> sqlx::Result<Option<JobRow>> {
         let now = now_ms();
         let exhausted: Vec<String> = sqlx::query_scalar(
             "SELECT id FROM jobs WHERE status = 'processing' AND attempts >= ?2
@@ -278,14 +284,17 @@ impl Store {
         sqlx::query_as(
             "UPDATE jobs SET lease_owner = ?1, lease_expires_at = ?2, attempts = attempts + 1,
                  started_at = COALESCE(started_at, ?3), progress = 0, stage = 'fetching'
-             WHERE id = (SELECT id FROM jobs WHERE status = 'processing' AND cancel_requested = 0
-                         AND (lease_owner IS NULL OR lease_expires_at < ?3)
-                         ORDER BY queued_at, id LIMIT 1)
+             WHERE id = (SELECT id FROM jobs j WHERE j.status = 'processing' AND j.cancel_requested = 0
+                         AND (j.lease_owner IS NULL OR j.lease_expires_at < ?3)
+                         AND (SELECT COUNT(*) FROM jobs r WHERE r.key_id = j.key_id AND r.status = 'processing'
+                              AND r.lease_owner IS NOT NULL AND r.lease_expires_at >= ?3) < ?4
+                         ORDER BY j.queued_at, j.id LIMIT 1)
              RETURNING *",
         )
         .bind(owner)
         .bind(now + lease_ms)
         .bind(now)
+        .bind(max_running_per_key)
         .fetch_optional(&self.pool)
         .await
     }
