@@ -8,7 +8,7 @@ use fast_image_resize::Resizer;
 use ort::session::Session;
 use ort::value::TensorRef;
 
-use crate::resize::{model_input_size, resize_u8, unit_to_u8, Filter};
+use crate::resize::{model_input_size, resize_u8, to_planes, unit_to_u8, Filter};
 use crate::{FrameRef, Matte, MlError, ModelFile, ModelKind, ModelStore, Segmenter};
 
 #[derive(Clone, Debug)]
@@ -96,14 +96,9 @@ impl Segmenter for Isnet {
             Filter::Bilinear,
         )?;
         let plane = (iw * ih) as usize;
-        self.input.resize(3 * plane, 0.0);
-        let (r, rest) = self.input.split_at_mut(plane);
-        let (g, b) = rest.split_at_mut(plane);
-        for (i, px) in self.resized.chunks_exact(3).enumerate() {
-            r[i] = (f32::from(px[0]) - 128.0) / 256.0;
-            g[i] = (f32::from(px[1]) - 128.0) / 256.0;
-            b[i] = (f32::from(px[2]) - 128.0) / 256.0;
-        }
+        to_planes(&self.resized, &mut self.input, |_, v| {
+            (f32::from(v) - 128.0) / 256.0
+        });
         let input =
             TensorRef::from_array_view(([1usize, 3, ih as usize, iw as usize], &self.input[..]))?;
         let outputs = self.session.run(ort::inputs!["input" => input])?;

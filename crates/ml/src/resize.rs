@@ -54,6 +54,17 @@ pub(crate) fn unit_to_u8(values: &[f32], out: &mut Vec<u8>) {
     );
 }
 
+/// Packed RGB24 → planar NCHW floats, each value mapped by `f(channel, value)`.
+pub(crate) fn to_planes(rgb: &[u8], out: &mut Vec<f32>, f: impl Fn(usize, u8) -> f32) {
+    let plane = rgb.len() / 3;
+    out.resize(3 * plane, 0.0);
+    for (i, px) in rgb.chunks_exact(3).enumerate() {
+        for (c, &v) in px.iter().enumerate() {
+            out[c * plane + i] = f(c, v);
+        }
+    }
+}
+
 /// Rounds `value` to the nearest positive multiple of `step`.
 pub(crate) fn round_to(value: f64, step: u32) -> u32 {
     ((value / f64::from(step)).round() as u32).max(1) * step

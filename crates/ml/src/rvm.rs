@@ -10,7 +10,7 @@ use fast_image_resize::Resizer;
 use ort::session::Session;
 use ort::value::{DynValue, Tensor, TensorRef};
 
-use crate::resize::{resize_u8, unit_to_u8, Filter};
+use crate::resize::{resize_u8, to_planes, unit_to_u8, Filter};
 use crate::{FrameRef, Matte, MlError, ModelFile, ModelKind, ModelStore, Segmenter};
 
 #[derive(Clone, Debug)]
@@ -104,12 +104,7 @@ impl Segmenter for Rvm {
             &self.resized
         };
         let plane = (w * h) as usize;
-        self.input.resize(3 * plane, 0.0);
-        for (i, px) in src_rgb.chunks_exact(3).enumerate() {
-            for (c, &v) in px.iter().enumerate() {
-                self.input[c * plane + i] = f32::from(v) / 255.0;
-            }
-        }
+        to_planes(src_rgb, &mut self.input, |_, v| f32::from(v) / 255.0);
         if self.state.as_ref().is_some_and(|(_, size)| *size != (w, h)) {
             self.state = None;
         }

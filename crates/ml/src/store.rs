@@ -179,7 +179,9 @@ impl ModelStore {
     }
 
     pub fn path(&self, file: &ModelFile) -> PathBuf {
-        if std::ptr::eq(file, &ModelFile::RUNTIME) {
+        // Compared by name: each use of an associated const may be a distinct
+        // temporary, so pointer equality would miss the override.
+        if file.file == ModelFile::RUNTIME.file {
             return self.runtime.clone();
         }
         self.root.join(file.file)

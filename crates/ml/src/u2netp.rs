@@ -8,7 +8,7 @@ use fast_image_resize::Resizer;
 use ort::session::Session;
 use ort::value::TensorRef;
 
-use crate::resize::{model_input_size, resize_u8, Filter};
+use crate::resize::{model_input_size, resize_u8, to_planes, Filter};
 use crate::{FrameRef, Matte, MlError, ModelFile, ModelKind, ModelStore, Segmenter};
 
 const MEAN: [f32; 3] = [0.485, 0.456, 0.406];
@@ -92,12 +92,9 @@ impl Segmenter for U2netp {
         )?;
         let max = f32::from(self.resized.iter().copied().max().unwrap_or(0).max(1));
         let plane = (iw * ih) as usize;
-        self.input.resize(3 * plane, 0.0);
-        for (i, px) in self.resized.chunks_exact(3).enumerate() {
-            for (c, &v) in px.iter().enumerate() {
-                self.input[c * plane + i] = (f32::from(v) / max - MEAN[c]) / STD[c];
-            }
-        }
+        to_planes(&self.resized, &mut self.input, |c, v| {
+            (f32::from(v) / max - MEAN[c]) / STD[c]
+        });
         let input =
             TensorRef::from_array_view(([1usize, 3, ih as usize, iw as usize], &self.input[..]))?;
         let outputs = self.session.run(ort::inputs!["input.1" => input])?;
