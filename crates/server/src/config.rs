@@ -40,6 +40,14 @@ pub struct Config {
     pub lease_seconds: i64,
     /// One JSON object per log line.
     pub log_json: bool,
+    /// Serve the web page from this folder instead of the embedded copy.
+    pub web_dir: Option<PathBuf>,
+    /// Requests per second each key may make, sustained (token bucket).
+    pub rate_limit_per_second: f64,
+    /// Requests a key may make at once before the sustained rate applies.
+    pub rate_limit_burst: u32,
+    /// Let `webhook_url` use plain `http`.
+    pub webhook_allow_http: bool,
 }
 
 impl Default for Config {
@@ -60,6 +68,10 @@ impl Default for Config {
             retention_seconds: 7 * 24 * 3600,
             lease_seconds: 30,
             log_json: false,
+            web_dir: None,
+            rate_limit_per_second: 10.0,
+            rate_limit_burst: 30,
+            webhook_allow_http: false,
         }
     }
 }
@@ -132,6 +144,18 @@ impl Config {
         if let Some(v) = var("VIDMATTE_LOG_JSON") {
             self.log_json = parse("VIDMATTE_LOG_JSON", &v)?;
         }
+        if let Some(v) = var("VIDMATTE_WEB_DIR") {
+            self.web_dir = Some(PathBuf::from(v)).filter(|p| !p.as_os_str().is_empty());
+        }
+        if let Some(v) = var("VIDMATTE_RATE_LIMIT_PER_SECOND") {
+            self.rate_limit_per_second = parse("VIDMATTE_RATE_LIMIT_PER_SECOND", &v)?;
+        }
+        if let Some(v) = var("VIDMATTE_RATE_LIMIT_BURST") {
+            self.rate_limit_burst = parse("VIDMATTE_RATE_LIMIT_BURST", &v)?;
+        }
+        if let Some(v) = var("VIDMATTE_WEBHOOK_ALLOW_HTTP") {
+            self.webhook_allow_http = parse("VIDMATTE_WEBHOOK_ALLOW_HTTP", &v)?;
+        }
         Ok(())
     }
 
@@ -141,6 +165,9 @@ impl Config {
         }
         if self.max_running_per_key < 1 {
             bail!("max_running_per_key must be at least 1");
+        }
+        if !(self.rate_limit_per_second > 0.0) || self.rate_limit_burst == 0 {
+            bail!("rate_limit_per_second and rate_limit_burst must be positive");
         }
         if self.lease_seconds < 3 {
             bail!("lease_seconds must be at least 3");

@@ -15,6 +15,7 @@ mod request_id;
 mod settings;
 mod uploads;
 pub mod urls;
+mod web;
 
 pub use admin::create as create_key;
 pub use error::ApiError;
@@ -56,6 +57,9 @@ pub fn router(app: AppState) -> Router {
         .route("/health", get(ops::health))
         .route("/ready", get(ops::ready))
         .route("/metrics", get(ops::metrics))
+        .route("/", get(web::index))
+        .route("/docs", get(web::docs))
+        .route("/assets/{name}", get(web::asset))
         .merge(uploads)
         .fallback(|| async { ApiError::not_found("route") })
         .layer(axum::middleware::from_fn_with_state(
