@@ -88,7 +88,7 @@ pub fn keys(args: ServeArgs, command: KeysCommand) -> anyhow::Result<()> {
     let config = args.config()?;
     runtime()?.block_on(async move {
         std::fs::create_dir_all(&config.data_dir)?;
-        let store = Store::open(&config).await?;
+        let store = vidmatte_server::open_store(&config).await?;
         match command {
             KeysCommand::Create { client_id, note, credits } => {
                 let new = vidmatte_server::keys::generate();

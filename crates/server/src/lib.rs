@@ -14,6 +14,7 @@ pub mod http;
 pub mod jobs;
 pub mod keys;
 pub mod store;
+pub mod view;
 
 mod clock;
 mod signing;
@@ -31,7 +32,7 @@ pub struct App {
     pub config: Config,
     pub store: store::Store,
     pub models: vidmatte_ml::ModelStore,
-    pub signer: signing::Signer,
+    pub view: Arc<view::JobView>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Set when the server begins shutting down.
     pub shutdown: watch::Receiver<bool>,
@@ -39,6 +40,8 @@ pub struct App {
     pub queued: tokio::sync::Notify,
     /// The operator's exemptions from the address rules.
     pub rules: http::urls::AddressRules,
+    /// Each key's token bucket.
+    pub limits: http::rate_limit::RateLimits,
 }
 
 pub type AppState = Arc<App>;
@@ -57,21 +60,34 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 pub async fn build(config: Config) -> anyhow::Result<(AppState, watch::Sender<bool>)> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
-    let store = store::Store::open(&config).await?;
-    let signer = signing::Signer::load_or_create(&config.data_dir)?;
+    let store = open_store(&config).await?;
+    let view = Arc::clone(store.view());
     let metrics = http::metrics_handle();
     let (stop, shutdown) = watch::channel(false);
     let app = Arc::new(App {
-        rules: http::urls::AddressRules::from_allowlist(&config.url_allowlist),
+        rules: http::urls::AddressRules::from_allowlist(&config.url_allowlist)
+            .with_webhook_http(config.webhook_allow_http),
         models: vidmatte_ml::ModelStore::from_env(),
+        limits: http::rate_limit::RateLimits::new(
+            config.rate_limit_per_second,
+            config.rate_limit_burst,
+        ),
         config,
         store,
-        signer,
+        view,
         metrics,
         shutdown,
         queued: tokio::sync::Notify::new(),
     });
     Ok((app, stop))
+}
+
+/// Opens (and migrates) the configured database, with the URL signer kept
+/// in the data directory.
+pub async fn open_store(config: &Config) -> anyhow::Result<store::Store> {
+    let signer = Arc::new(signing::Signer::load_or_create(&config.data_dir)?);
+    let view = Arc::new(view::JobView::new(config, signer));
+    store::Store::open(config, view).await
 }
 
 /// Serves on `listener` with workers until `stop` is set or a signal arrives.

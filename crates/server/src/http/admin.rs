@@ -17,6 +17,8 @@ fn key_json(key: &KeyRow) -> Value {
     json!({
         "key_fingerprint": key.fingerprint, "client_id": key.client_id, "note": key.note,
         "credits": key.credits, "disabled": key.disabled, "created_at": rfc3339(key.created_at),
+        "requests_per_second": key.rate_per_second, "burst": key.rate_burst,
+        "max_running_jobs": key.max_running,
     })
 }
 
@@ -127,4 +129,50 @@ pub async fn add_credits(
     Ok(Json(
         json!({"success": true, "key_fingerprint": fp, "credits": balance}),
     ))
+}
+
+/// Per-key overrides of the rate limit and the running-jobs cap; a field
+/// left out or null goes back to the server's default.
+pub async fn set_limits(
+    State(app): State<AppState>,
+    _: Admin,
+    body: Body,
+) -> ApiResult<Json<Value>> {
+    let body = body?.0;
+    let fp = fingerprint(&body)?;
+    let positive_int = |name: &str| -> ApiResult<Option<i64>> {
+        match body.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_i64()
+                .filter(|n| (1..=1_000_000).contains(n))
+                .map(Some)
+                .ok_or_else(|| {
+                    ApiError::invalid(name, format!("{name} must be an integer from 1 to 1000000"))
+                }),
+        }
+    };
+    let rate = match body.get("requests_per_second") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_f64()
+                .filter(|r| *r > 0.0 && *r <= 1_000_000.0)
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "requests_per_second",
+                        "requests_per_second must be a number above 0",
+                    )
+                })?,
+        ),
+    };
+    let burst = positive_int("burst")?;
+    let max_running = positive_int("max_running_jobs")?;
+    let key = app
+        .store
+        .set_key_limits(fp, rate, burst, max_running)
+        .await?
+        .ok_or_else(|| ApiError::not_found("key"))?;
+    let mut out = key_json(&key);
+    out["success"] = json!(true);
+    Ok(Json(out))
 }

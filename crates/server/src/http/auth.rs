@@ -19,6 +19,10 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         app: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        if let Some(super::rate_limit::Authenticated(key)) = parts.extensions.get() {
+            tracing::Span::current().record("key", key.fingerprint.as_str());
+            return Ok(Caller(key.clone()));
+        }
         let Some(given) = parts.headers.get("x-api-key") else {
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,

@@ -13,7 +13,6 @@ use serde_json::{json, Map, Value};
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult};
-use super::job_view::job_json;
 use super::request_id::current_request_id;
 use super::settings::{metadata, JobSettings};
 use super::urls::check_external;
@@ -127,7 +126,7 @@ pub async fn create_job(
 }
 
 fn with_envelope(app: &AppState, row: &crate::store::JobRow, message: &str) -> Value {
-    let job = job_json(app, row);
+    let job = app.view.job(row);
     json!({"success": true, "id": row.id, "status": row.status, "message": message, "job": job})
 }
 
@@ -149,7 +148,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let job = owned_job(&app, &id, key.id).await?;
-    Ok(Json(job_json(&app, &job)))
+    Ok(Json(app.view.job(&job)))
 }
 
 #[derive(Deserialize)]
@@ -186,7 +185,7 @@ pub async fn list(
         .store
         .list_jobs(key.id, query.status.as_deref(), limit, offset)
         .await?;
-    let jobs: Vec<Value> = rows.iter().map(|r| job_json(&app, r)).collect();
+    let jobs: Vec<Value> = rows.iter().map(|r| app.view.job(r)).collect();
     Ok(Json(json!({
         "success": true, "jobs": jobs, "total": total, "limit": limit, "offset": offset,
         "has_more": offset + (rows.len() as i64) < total,
@@ -312,7 +311,7 @@ pub async fn events(
             let changed_status = previous.as_ref().is_none_or(|p| p.0 != now.0);
             let moved = previous.as_ref() != Some(&now);
             if moved {
-                let data = job_json(&w.app, &job);
+                let data = w.app.view.job(&job);
                 let event = if changed_status { "status" } else { "progress" };
                 w.done = job.is_terminal();
                 let event = Event::default().event(event).data(data.to_string());

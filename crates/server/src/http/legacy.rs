@@ -7,7 +7,6 @@ use serde_json::{json, Value};
 
 use super::auth::LegacyCaller;
 use super::error::{ApiError, ApiResult};
-use super::job_view::output_url;
 use crate::clock::now_ms;
 use crate::AppState;
 
@@ -35,7 +34,7 @@ pub async fn download(
     }
     let expires = now_ms() / 1000 + app.config.output_url_ttl_seconds;
     Ok(Json(
-        json!({"success": true, "download_url": output_url(&app, &job.id, expires), "output_format": job.output_format}),
+        json!({"success": true, "download_url": app.view.output_url(&job.id, expires), "output_format": job.output_format}),
     ))
 }
 

@@ -6,11 +6,11 @@ mod admin;
 mod auth;
 mod error;
 mod idempotency;
-mod job_view;
 mod jobs;
 mod legacy;
 mod ops;
 mod outputs;
+pub mod rate_limit;
 mod request_id;
 mod settings;
 mod uploads;
@@ -51,6 +51,7 @@ pub fn router(app: AppState) -> Router {
         .route("/v1/admin/keys/disable", post(admin::disable_key))
         .route("/v1/admin/keys/enable", post(admin::enable_key))
         .route("/v1/admin/keys/credits", post(admin::add_credits))
+        .route("/v1/admin/keys/limits", post(admin::set_limits))
         .route("/api/process", post(legacy::process))
         .route("/api/download/{job_id}", get(legacy::download))
         .route("/api/pricing", get(legacy::pricing))
@@ -65,6 +66,10 @@ pub fn router(app: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             idempotency::middleware,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            rate_limit::middleware,
         ))
         .layer(axum::middleware::from_fn(request_id::middleware))
         .with_state(app)

@@ -28,7 +28,7 @@ pub async fn download(
     let (Some(expires), Some(signature)) = (q.expires, q.signature) else {
         return Err(forbidden());
     };
-    if expires < now_ms() / 1000 || !app.signer.verify(&id, expires, &signature) {
+    if expires < now_ms() / 1000 || !app.view.signer().verify(&id, expires, &signature) {
         return Err(forbidden());
     }
     let job = app

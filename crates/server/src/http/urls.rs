@@ -4,6 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::IpNet;
+use url::Host;
 
 use super::error::ApiError;
 
@@ -13,6 +14,8 @@ use super::error::ApiError;
 pub struct AddressRules {
     hosts: Vec<String>,
     nets: Vec<IpNet>,
+    /// `webhook_url` may use plain http (`VIDMATTE_WEBHOOK_ALLOW_HTTP`).
+    pub webhook_http: bool,
 }
 
 impl AddressRules {
@@ -31,6 +34,11 @@ impl AddressRules {
         rules
     }
 
+    pub fn with_webhook_http(mut self, allowed: bool) -> Self {
+        self.webhook_http = allowed;
+        self
+    }
+
     pub fn host_allowed(&self, host: &str) -> bool {
         let host = host
             .trim_start_matches('[')
@@ -45,56 +53,89 @@ impl AddressRules {
 }
 
 pub fn check_external(url: &str, param: &str, rules: &AddressRules) -> Result<(), ApiError> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| ApiError::invalid(param, format!("{param} must be an http(s) URL")))?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if authority.contains('@') {
+    if url.len() > 2048 {
         return Err(ApiError::invalid(
             param,
-            format!("{param} must not contain credentials"),
+            format!("{param} is longer than 2048 characters"),
         ));
     }
-    let host = if let Some(v6) = authority.strip_prefix('[') {
-        v6.split(']').next().unwrap_or("")
-    } else {
-        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+    let refuse = |why: &str| Err(ApiError::invalid(param, format!("{param} {why}")));
+    // The parser the fetcher uses: decimal, octal and hex IPv4 spellings
+    // come out as the address they mean.
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return refuse("is not a valid URL");
     };
-    if host.is_empty() {
-        return Err(ApiError::invalid(param, format!("{param} has no host")));
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return refuse("must be an http(s) URL");
     }
-    if rules.host_allowed(host) {
-        return Ok(());
+    if param == "webhook_url" && parsed.scheme() != "https" && !rules.webhook_http {
+        return refuse(
+            "must be an https URL (the operator can allow http with VIDMATTE_WEBHOOK_ALLOW_HTTP)",
+        );
     }
-    let lowered = host.to_ascii_lowercase();
-    if lowered == "localhost"
-        || lowered.ends_with(".localhost")
-        || lowered == "metadata.google.internal"
-    {
-        return Err(ApiError::invalid(
-            param,
-            format!("{param} points at a private or local address"),
-        ));
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return refuse("must not contain credentials");
     }
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        if is_forbidden(ip) {
-            return Err(ApiError::invalid(
-                param,
-                format!("{param} points at a private or local address"),
-            ));
+    let private = "points at a private or local address";
+    match parsed.host() {
+        None => refuse("has no host"),
+        Some(Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            if rules.host_allowed(&name) {
+                Ok(())
+            } else if name == "localhost"
+                || name.ends_with(".localhost")
+                || name == "metadata.google.internal"
+                || name == "metadata"
+            {
+                refuse(private)
+            } else {
+                Ok(())
+            }
         }
+        Some(Host::Ipv4(ip)) => literal(IpAddr::V4(ip), rules).or_else(|_| refuse(private)),
+        Some(Host::Ipv6(ip)) => literal(IpAddr::V6(ip), rules).or_else(|_| refuse(private)),
     }
-    Ok(())
+}
+
+fn literal(ip: IpAddr, rules: &AddressRules) -> Result<(), ()> {
+    if rules.ip_allowed(ip) || !is_forbidden(ip) {
+        Ok(())
+    } else {
+        Err(())
+    }
 }
 
 pub fn is_forbidden(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => forbidden_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+        IpAddr::V6(v6) => match embedded_v4(v6) {
             Some(v4) => forbidden_v4(v4),
             None => forbidden_v6(v6),
         },
+    }
+}
+
+/// The IPv4 address an IPv6 one carries: mapped (::ffff:a.b.c.d),
+/// compatible (::a.b.c.d), NAT64 (64:ff9b::a.b.c.d) or 6to4 (2002:AABB:CCDD::).
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = ip.segments();
+    let low = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        Some(v4)
+    } else if s[..6] == [0; 6] && !ip.is_loopback() && !ip.is_unspecified() {
+        Some(low)
+    } else if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        Some(low)
+    } else if s[0] == 0x2002 {
+        Some(Ipv4Addr::new(
+            (s[1] >> 8) as u8,
+            s[1] as u8,
+            (s[2] >> 8) as u8,
+            s[2] as u8,
+        ))
+    } else {
+        None
     }
 }
 
@@ -119,6 +160,7 @@ fn forbidden_v6(ip: Ipv6Addr) -> bool {
         || ip.is_multicast()
         || (first & 0xfe00) == 0xfc00 // unique local
         || (first & 0xffc0) == 0xfe80 // link local
+        || (first & 0xffc0) == 0xfec0 // site local (deprecated)
 }
 
 #[cfg(test)]
@@ -136,6 +178,20 @@ mod tests {
             "http://[::ffff:10.0.0.1]/",
             "http://100.64.0.1/",
             "http://localhost:3000/x",
+            "http://2130706433/",
+            "http://0177.0.0.1/",
+            "http://0x7f.1/",
+            "http://[::ffff:7f00:1]/",
+            "http://[::127.0.0.1]/",
+            "http://[64:ff9b::a9fe:a9fe]/",
+            "http://[2002:c0a8:0101::1]/",
+            "http://[fd00:ec2::254]/",
+            "http://[fe80::1]/",
+            "http://0.0.0.0/",
+            "http://224.0.0.1/",
+            "http://metadata.google.internal/computeMetadata/v1/",
+            "http://LOCALHOST./",
+            "not a url",
         ] {
             assert!(
                 check_external(url, "video_url", &AddressRules::default()).is_err(),
@@ -148,6 +204,16 @@ mod tests {
             &AddressRules::default()
         )
         .is_ok());
+    }
+
+    #[test]
+    fn webhooks_need_https_unless_the_operator_allows_http() {
+        let rules = AddressRules::default();
+        assert!(check_external("http://example.com/hook", "webhook_url", &rules).is_err());
+        assert!(check_external("https://example.com/hook", "webhook_url", &rules).is_ok());
+        let rules = rules.with_webhook_http(true);
+        assert!(check_external("http://example.com/hook", "webhook_url", &rules).is_ok());
+        assert!(check_external("http://10.0.0.1/hook", "webhook_url", &rules).is_err());
     }
 
     #[test]

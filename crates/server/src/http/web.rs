@@ -11,12 +11,36 @@ use crate::AppState;
 
 /// (name, content type, embedded bytes)
 const FILES: &[(&str, &str, &str)] = &[
-    ("index.html", "text/html; charset=utf-8", include_str!("../../web/index.html")),
-    ("docs.html", "text/html; charset=utf-8", include_str!("../../web/docs.html")),
-    ("app.css", "text/css; charset=utf-8", include_str!("../../web/app.css")),
-    ("app.js", "text/javascript; charset=utf-8", include_str!("../../web/app.js")),
-    ("docs.js", "text/javascript; charset=utf-8", include_str!("../../web/docs.js")),
-    ("favicon.svg", "image/svg+xml", include_str!("../../web/favicon.svg")),
+    (
+        "index.html",
+        "text/html; charset=utf-8",
+        include_str!("../../web/index.html"),
+    ),
+    (
+        "docs.html",
+        "text/html; charset=utf-8",
+        include_str!("../../web/docs.html"),
+    ),
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_str!("../../web/app.css"),
+    ),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/app.js"),
+    ),
+    (
+        "docs.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/docs.js"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_str!("../../web/favicon.svg"),
+    ),
 ];
 
 pub async fn index(State(app): State<AppState>) -> Response {

@@ -110,7 +110,7 @@ fn without_url(e: &reqwest::Error) -> String {
 }
 
 /// Resolves the URL's host and returns an address every rule allows.
-async fn checked_address(
+pub(crate) async fn checked_address(
     url: &reqwest::Url,
     rules: &AddressRules,
 ) -> Result<SocketAddr, FetchError> {

@@ -3,6 +3,7 @@
 //! (every terminal write is conditional on the worker still holding the lease).
 
 use super::billing::{reserve_in, settle_in, Insufficient};
+use super::webhooks::{enqueue_in, event_for};
 use super::Store;
 use crate::clock::now_ms;
 
@@ -42,6 +43,8 @@ pub struct JobRow {
     pub queued_at: Option<i64>,
     pub started_at: Option<i64>,
     pub completed_at: Option<i64>,
+    /// JSON: event name → pending | sent | failed.
+    pub webhook_events: String,
 }
 
 impl JobRow {
@@ -236,6 +239,7 @@ impl Store {
         .await?;
         if idle.is_some() {
             settle_in(&mut tx, id, false).await?;
+            enqueue_in(&mut tx, &self.view, id, "job.canceled").await?;
             tx.commit().await?;
             return self.job_by_id(id).await;
         }
@@ -278,16 +282,19 @@ impl Store {
             .await?;
             if failed.rows_affected() == 1 {
                 settle_in(&mut tx, &id, false).await?;
+                enqueue_in(&mut tx, &self.view, &id, "job.failed").await?;
             }
             tx.commit().await?;
         }
-        sqlx::query_as(
+        let mut tx = self.pool.begin().await?;
+        let claimed: Option<JobRow> = sqlx::query_as(
             "UPDATE jobs SET lease_owner = ?1, lease_expires_at = ?2, attempts = attempts + 1,
                  started_at = COALESCE(started_at, ?3), progress = 0, stage = 'fetching'
              WHERE id = (SELECT id FROM jobs j WHERE j.status = 'processing' AND j.cancel_requested = 0
                          AND (j.lease_owner IS NULL OR j.lease_expires_at < ?3)
                          AND (SELECT COUNT(*) FROM jobs r WHERE r.key_id = j.key_id AND r.status = 'processing'
-                              AND r.lease_owner IS NOT NULL AND r.lease_expires_at >= ?3) < ?4
+                              AND r.lease_owner IS NOT NULL AND r.lease_expires_at >= ?3)
+                              < COALESCE((SELECT k.max_running FROM api_keys k WHERE k.id = j.key_id), ?4)
                          ORDER BY j.queued_at, j.id LIMIT 1)
              RETURNING *",
         )
@@ -295,8 +302,13 @@ impl Store {
         .bind(now + lease_ms)
         .bind(now)
         .bind(max_running_per_key)
-        .fetch_optional(&self.pool)
-        .await
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(job) = &claimed {
+            enqueue_in(&mut tx, &self.view, &job.id, "job.started").await?;
+        }
+        tx.commit().await?;
+        Ok(claimed)
     }
 
     /// Extends the lease; false if this worker no longer holds it.
@@ -382,6 +394,7 @@ impl Store {
             return Ok(false);
         }
         settle_in(&mut tx, id, true).await?;
+        enqueue_in(&mut tx, &self.view, id, "job.completed").await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -413,6 +426,7 @@ impl Store {
             return Ok(false);
         }
         settle_in(&mut tx, id, false).await?;
+        enqueue_in(&mut tx, &self.view, id, event_for(status)).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -14,10 +14,14 @@ pub struct KeyRow {
     pub credits: Option<i64>,
     pub disabled: bool,
     pub created_at: i64,
+    /// Overrides of the rate limit and the running-jobs cap (None: default).
+    pub rate_per_second: Option<f64>,
+    pub rate_burst: Option<i64>,
+    pub max_running: Option<i64>,
 }
 
 const COLUMNS: &str =
-    "id, fingerprint, client_id, note, webhook_secret, credits, disabled, created_at";
+    "id, fingerprint, client_id, note, webhook_secret, credits, disabled, created_at, rate_per_second, rate_burst, max_running";
 
 impl Store {
     pub async fn create_key(
@@ -72,6 +76,26 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Sets (or, with None, clears) a key's limits; None when no key has this fingerprint.
+    pub async fn set_key_limits(
+        &self,
+        fingerprint: &str,
+        rate_per_second: Option<f64>,
+        rate_burst: Option<i64>,
+        max_running: Option<i64>,
+    ) -> sqlx::Result<Option<KeyRow>> {
+        sqlx::query_as(&format!(
+            "UPDATE api_keys SET rate_per_second = ?, rate_burst = ?, max_running = ?
+             WHERE fingerprint = ? RETURNING {COLUMNS}"
+        ))
+        .bind(rate_per_second)
+        .bind(rate_burst)
+        .bind(max_running)
+        .bind(fingerprint)
+        .fetch_optional(&self.pool)
+        .await
     }
 
     /// Adds credits to a limited key; returns the new balance (None: no such key).

@@ -1,0 +1,216 @@
+//! Per-key rate limits: a token bucket per API key (governor's GCRA; the
+//! default rate and burst from the configuration, per-key overrides from the
+//! key's row). The middleware authenticates the key once per request, answers
+//! 429 `rate_limited` with `Retry-After` before anything else runs, hands the
+//! key to the handlers, and puts `X-RateLimit-Limit` / `-Remaining` /
+//! `-Reset` (epoch seconds when the bucket is full again) on the response.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::StateInformationMiddleware;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::{Quota, RateLimiter};
+
+use super::error::ApiError;
+use crate::clock::now_ms;
+use crate::store::KeyRow;
+use crate::AppState;
+
+type Bucket = RateLimiter<NotKeyed, InMemoryState, DefaultClock, StateInformationMiddleware>;
+
+/// The buckets of every key seen since start.
+pub struct RateLimits {
+    per_second: f64,
+    burst: u32,
+    buckets: Mutex<HashMap<i64, (Quota, Arc<Bucket>)>>,
+}
+
+/// What one request's check found.
+#[derive(Clone, Copy, Debug)]
+pub struct Verdict {
+    pub limit: u32,
+    pub remaining: u32,
+    /// Epoch seconds when the bucket is full again.
+    pub reset: i64,
+    /// Set when the request is refused.
+    pub retry_after: Option<u64>,
+}
+
+/// The key the middleware authenticated (present only for a valid key).
+#[derive(Clone)]
+pub struct Authenticated(pub KeyRow);
+
+fn quota(per_second: f64, burst: u32) -> Quota {
+    let period = Duration::from_secs_f64(1.0 / per_second.clamp(0.001, 1_000_000.0));
+    Quota::with_period(period.max(Duration::from_nanos(1)))
+        .expect("a positive period")
+        .allow_burst(NonZeroU32::new(burst.max(1)).expect("burst >= 1"))
+}
+
+fn bucket_for(quota: Quota) -> Arc<Bucket> {
+    Arc::new(RateLimiter::direct(quota).with_middleware::<StateInformationMiddleware>())
+}
+
+impl RateLimits {
+    pub fn new(per_second: f64, burst: u32) -> Self {
+        Self {
+            per_second,
+            burst,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one token from the key's bucket.
+    pub fn check(&self, key: &KeyRow) -> Verdict {
+        let per_second = key.rate_per_second.unwrap_or(self.per_second);
+        let burst = key
+            .rate_burst
+            .and_then(|b| u32::try_from(b).ok())
+            .unwrap_or(self.burst)
+            .max(1);
+        let wanted = quota(per_second, burst);
+        let bucket = {
+            let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+            let entry = buckets
+                .entry(key.id)
+                .or_insert_with(|| (wanted, bucket_for(wanted)));
+            if entry.0 != wanted {
+                *entry = (wanted, bucket_for(wanted));
+            }
+            Arc::clone(&entry.1)
+        };
+        let period = wanted.replenish_interval().as_secs_f64();
+        let now_s = now_ms() as f64 / 1000.0;
+        match bucket.check() {
+            Ok(state) => {
+                let remaining = state.remaining_burst_capacity();
+                let refill = f64::from(burst.saturating_sub(remaining)) * period;
+                Verdict {
+                    limit: burst,
+                    remaining,
+                    reset: (now_s + refill).ceil() as i64,
+                    retry_after: None,
+                }
+            }
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(DefaultClock::default().now());
+                Verdict {
+                    limit: burst,
+                    remaining: 0,
+                    reset: (now_s + f64::from(burst) * period).ceil() as i64,
+                    retry_after: Some(wait.as_secs_f64().ceil().max(1.0) as u64),
+                }
+            }
+        }
+    }
+}
+
+pub async fn middleware(State(app): State<AppState>, mut request: Request, next: Next) -> Response {
+    let Some(given) = request
+        .headers()
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_string())
+    else {
+        return next.run(request).await; // no key: the route's own rules answer
+    };
+    let key = match app.store.key_by_hash(&crate::keys::hash(&given)).await {
+        Ok(Some(key)) => key,
+        Ok(None) => return next.run(request).await, // the extractor says 401
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let verdict = app.limits.check(&key);
+    if let Some(seconds) = verdict.retry_after {
+        let route = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or("unmatched", |p| p.as_str())
+            .to_string();
+        metrics::counter!("vidmatte_rate_limited_total", "route" => route).increment(1);
+        let mut error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!(
+                "this key sent more than {} requests at once; try again in {seconds} s",
+                verdict.limit
+            ),
+        );
+        error.retry_after = Some(seconds);
+        let mut response = error.into_response();
+        set_headers(response.headers_mut(), &verdict);
+        return response;
+    }
+    request.extensions_mut().insert(Authenticated(key));
+    let mut response = next.run(request).await;
+    set_headers(response.headers_mut(), &verdict);
+    response
+}
+
+fn set_headers(headers: &mut HeaderMap, verdict: &Verdict) {
+    for (name, value) in [
+        ("x-ratelimit-limit", i64::from(verdict.limit)),
+        ("x-ratelimit-remaining", i64::from(verdict.remaining)),
+        ("x-ratelimit-reset", verdict.reset),
+    ] {
+        headers.insert(name, HeaderValue::from(value));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(id: i64) -> KeyRow {
+        KeyRow {
+            id,
+            fingerprint: format!("fp{id}"),
+            client_id: "t".into(),
+            note: None,
+            webhook_secret: "whsec_x".into(),
+            credits: None,
+            disabled: false,
+            created_at: 0,
+            rate_per_second: None,
+            rate_burst: None,
+            max_running: None,
+        }
+    }
+
+    #[test]
+    fn the_burst_passes_then_the_bucket_refuses_with_a_wait() {
+        let limits = RateLimits::new(10.0, 30);
+        let first = limits.check(&key(1));
+        assert_eq!(
+            (first.limit, first.remaining, first.retry_after),
+            (30, 29, None)
+        );
+        for _ in 0..29 {
+            assert!(limits.check(&key(1)).retry_after.is_none());
+        }
+        let refused = limits.check(&key(1));
+        assert_eq!(refused.remaining, 0);
+        assert_eq!(refused.retry_after, Some(1));
+        // Another key has its own bucket.
+        assert!(limits.check(&key(2)).retry_after.is_none());
+    }
+
+    #[test]
+    fn a_key_override_replaces_the_default() {
+        let limits = RateLimits::new(10.0, 30);
+        let mut slow = key(3);
+        slow.rate_per_second = Some(0.5);
+        slow.rate_burst = Some(2);
+        assert!(limits.check(&slow).retry_after.is_none());
+        assert!(limits.check(&slow).retry_after.is_none());
+        let refused = limits.check(&slow);
+        assert_eq!((refused.limit, refused.retry_after), (2, Some(2)));
+    }
+}
