@@ -1,1 +1,1214 @@
+/* vidmatte web page: upload a video, remove its background, preview, download.
+ * Plain browser JavaScript, no framework, no build step. Talks to the same
+ * server's /v1 API with the key kept in localStorage. */
+(function () {
+  'use strict';
 
+  var $ = function (id) { return document.getElementById(id); };
+  var STORE = { key: 'vidmatte.apiKey', opts: 'vidmatte.options', job: 'vidmatte.currentJob' };
+  var TERMINAL = { completed: true, failed: true, canceled: true };
+  var MODEL_INFO = {
+    original: 'ISNet, frame by frame — good for objects, products and people.',
+    light: 'U²-Netp, frame by frame — the fastest; fine for simple shots.',
+    human: 'RobustVideoMatting — made for people, steady from frame to frame (hair, hands).',
+    pro: 'ISNet and RobustVideoMatting together at higher resolution; tell it what to keep.'
+  };
+  var FORMAT_INFO = {
+    webm: 'VP9 with transparency. Plays in Chrome, Edge and Firefox; good for the web.',
+    mov: 'ProRes 4444 with alpha, for video editors (Premiere, Final Cut, Resolve). Browsers can’t play it.',
+    mp4: 'H.264 — plays everywhere, but has no transparency, so it needs a background colour.',
+    gif: 'Animated GIF: transparency is on/off per pixel (no soft edges), no sound.',
+    webp: 'Animated WebP with full transparency, no sound.',
+    png_sequence: 'A zip with one transparent PNG per frame.'
+  };
+  var FORMAT_NAME = { webm: 'WebM', mov: 'MOV', mp4: 'MP4', gif: 'GIF', webp: 'WebP', png_sequence: 'PNG zip' };
+  var FORMAT_EXT = { webm: 'webm', mov: 'mov', mp4: 'mp4', gif: 'gif', webp: 'webp', png_sequence: 'zip' };
+  var MODEL_NAME = { original: 'Original', light: 'Light', human: 'Human', pro: 'Pro' };
+  var STAGE_TEXT = {
+    draft: 'Draft — not started yet',
+    queued: 'Waiting in the queue…',
+    fetching: 'Fetching the video…',
+    probing: 'Reading the video…',
+    segmenting: 'Removing the background…',
+    encoding: 'Encoding the result…',
+    storing: 'Saving the result…',
+    done: 'Done'
+  };
+  var STATUS_TEXT = { created: 'Draft', processing: 'Processing', completed: 'Done', failed: 'Failed', canceled: 'Canceled' };
+
+  var state = {
+    key: '',
+    keyOk: false,
+    unlimited: false,
+    remaining: null,
+    pricing: null,
+    pendingFile: null,
+    upload: null,        // {file, xhr, promise, result, error, duration}
+    inputs: {},          // video_url -> object URL of the local file (this session)
+    job: null,
+    follow: null,        // {id, controller, timer}
+    eta: null,
+    jobs: [],
+    jobsTimer: null,
+    previewBg: 'checker'
+  };
+
+  // ---------------------------------------------------------------- storage
+  function load(name, fallback) {
+    try { var v = localStorage.getItem(name); return v === null ? fallback : v; } catch (e) { return fallback; }
+  }
+  function save(name, value) {
+    try { if (value === null || value === undefined) localStorage.removeItem(name); else localStorage.setItem(name, value); } catch (e) { /* private mode */ }
+  }
+
+  // ---------------------------------------------------------------- errors
+  function ApiError(status, code, message, extra) {
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.message = message || '';
+    extra = extra || {};
+    this.param = extra.param || null;
+    this.requestId = extra.requestId || null;
+    this.retryAfter = extra.retryAfter || null;
+  }
+  ApiError.prototype = Object.create(Error.prototype);
+
+  function errorFrom(status, data, headers) {
+    var e = (data && data.error && typeof data.error === 'object') ? data.error : {};
+    var retry = headers && headers.get ? headers.get('Retry-After') : null;
+    var rid = e.request_id || (data && data.request_id) || (headers && headers.get ? headers.get('X-Request-Id') : null);
+    var code = e.code || (status === 401 ? 'invalid_api_key' : status === 413 ? 'payload_too_large' : status === 429 ? 'rate_limited' : status >= 500 ? 'internal_error' : 'http_' + status);
+    return new ApiError(status, code, e.message || (typeof (data && data.error) === 'string' ? data.error : ''), {
+      param: e.param, requestId: rid, retryAfter: retry ? parseInt(retry, 10) : null
+    });
+  }
+
+  function sentence(text) {
+    if (!text) return '';
+    text = String(text).trim();
+    text = text.charAt(0).toUpperCase() + text.slice(1);
+    return /[.!?…]$/.test(text) ? text : text + '.';
+  }
+
+  function seconds(n) { return n === 1 ? '1 second' : n + ' seconds'; }
+
+  /** {title, detail} in words a person understands, for an API or job error. */
+  function friendly(err) {
+    var code = err.code || '';
+    var msg = sentence(err.message);
+    var wait = err.retryAfter ? 'Try again in ' + seconds(err.retryAfter) + '.' : 'Try again in a moment.';
+    switch (code) {
+      case 'network':
+        return { title: 'Can’t reach the vidmatte server.', detail: 'Check that it is running and your connection works, then try again.' };
+      case 'missing_api_key':
+        return { title: 'Enter your API key first.', detail: 'Paste it in step 1 at the top of the page.' };
+      case 'invalid_api_key':
+      case 'http_401':
+        return { title: 'That API key was not accepted.', detail: 'Check that you pasted all of it (it starts with vm_live_), or ask whoever runs this server whether it was disabled.' };
+      case 'insufficient_credits':
+        return { title: 'Not enough credits for this video.', detail: (msg ? msg + ' ' : '') + 'Try a shorter clip or a cheaper model, or ask the operator to add credits.' };
+      case 'payload_too_large':
+        return { title: 'That file is too big for this server.', detail: msg || 'Trim or compress the video and try again.' };
+      case 'unsupported_media_type':
+        return { title: 'That file isn’t a video this server can read.', detail: 'Try an MP4, MOV, WebM or MKV file.' + (msg ? ' (' + msg.replace(/\.$/, '') + ')' : '') };
+      case 'unprocessable_video':
+        return { title: 'This video is outside the server’s limits.', detail: msg || 'It may be too long, too large or have an unusual frame rate.' };
+      case 'rate_limited':
+        return { title: 'Too many requests at once.', detail: wait };
+      case 'unavailable':
+        return { title: 'The server is busy or restarting.', detail: wait };
+      case 'invalid_request':
+        return { title: 'Those settings don’t work together.', detail: msg };
+      case 'not_found':
+        return { title: 'That job or upload can’t be found.', detail: 'It may have expired or belong to another key. Upload the video again.' };
+      case 'invalid_state':
+        return { title: 'That can’t be done right now.', detail: msg };
+      case 'forbidden':
+        return { title: 'This download link has expired.', detail: 'Open the job again from the list below for a fresh link.' };
+      case 'idempotency_conflict':
+      case 'idempotency_in_progress':
+        return { title: 'That request is already being handled.', detail: 'Wait a moment and refresh the job list.' };
+      case 'internal_error':
+        return { title: 'Something went wrong on the server.', detail: 'Try again. If it keeps happening, give the operator the reference below.' };
+      case 'processing_failed':
+        return { title: 'Processing failed.', detail: msg || 'The video could not be processed.' };
+      case 'timeout':
+        return { title: 'Processing took too long and was stopped.', detail: 'Try a shorter clip or a faster model (Light).' };
+      case 'source_unreachable':
+        return { title: 'The video could not be fetched.', detail: msg };
+      case 'canceled':
+        return { title: 'The job was canceled.', detail: 'No credits were charged.' };
+      default:
+        if (err.status >= 500) return { title: 'Something went wrong on the server.', detail: msg || 'Try again in a moment.' };
+        return { title: msg || 'Something went wrong.', detail: '' };
+    }
+  }
+
+  /** Shows a dismissable message at the top of the page. */
+  function showAlert(err, opts) {
+    opts = opts || {};
+    var f = err && err.title !== undefined && !(err instanceof Error) ? err : friendly(err);
+    var box = $('errors');
+    // One copy of the same message at a time.
+    Array.prototype.forEach.call(box.querySelectorAll('.alert'), function (el) {
+      if (el.dataset.title === f.title) el.remove();
+    });
+    while (box.children.length >= 3) box.firstElementChild.remove();
+    var el = document.createElement('div');
+    el.className = 'alert' + (opts.info ? ' info' : '');
+    el.dataset.title = f.title;
+    el.dataset.code = (err && err.code) || '';
+    el.innerHTML = '<span class="alert-icon" aria-hidden="true">' + (opts.info ? 'i' : '!') + '</span>' +
+      '<div class="alert-body"><div class="alert-title"></div><div class="alert-detail"></div></div>' +
+      '<button type="button" class="alert-close" aria-label="Dismiss">×</button>';
+    el.querySelector('.alert-title').textContent = f.title;
+    if (f.detail) el.querySelector('.alert-detail').textContent = f.detail;
+    else el.querySelector('.alert-detail').remove();
+    if (err && err.requestId) {
+      var ref = document.createElement('div');
+      ref.className = 'alert-ref';
+      ref.textContent = 'Reference: ' + err.requestId;
+      el.querySelector('.alert-body').appendChild(ref);
+    }
+    el.querySelector('.alert-close').addEventListener('click', function () { el.remove(); });
+    box.appendChild(el);
+    if (opts.info) setTimeout(function () { el.remove(); }, 6000);
+    if (box.getBoundingClientRect().top < 0) box.scrollIntoView({ behavior: 'smooth', block: 'start' });
+    return el;
+  }
+  function clearAlerts(code) {
+    Array.prototype.forEach.call($('errors').querySelectorAll('.alert'), function (el) {
+      if (!code || el.dataset.code === code) el.remove();
+    });
+  }
+
+  // ---------------------------------------------------------------- API
+  function api(path, opts) {
+    opts = opts || {};
+    var headers = { 'Accept': 'application/json' };
+    if (state.key) headers['X-Api-Key'] = state.key;
+    if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+    if (opts.idempotencyKey) headers['Idempotency-Key'] = opts.idempotencyKey;
+    return fetch(path, {
+      method: opts.method || 'GET',
+      headers: headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      signal: opts.signal,
+      cache: 'no-store'
+    }).then(function (res) {
+      return res.text().then(function (text) {
+        var data = null;
+        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+        if (!res.ok) throw errorFrom(res.status, data, res.headers);
+        return data;
+      });
+    }, function (e) {
+      if (e && e.name === 'AbortError') throw e;
+      throw new ApiError(0, 'network', String(e && e.message || e));
+    });
+  }
+
+  function sleep(ms, signal) {
+    return new Promise(function (resolve) {
+      var t = setTimeout(resolve, ms);
+      if (signal) signal.addEventListener('abort', function () { clearTimeout(t); resolve(); }, { once: true });
+    });
+  }
+
+  // ---------------------------------------------------------------- formatting
+  function bytes(n) {
+    if (n == null) return '';
+    if (n < 1024) return n + ' B';
+    var units = ['KB', 'MB', 'GB'], i = -1;
+    do { n /= 1024; i++; } while (n >= 1024 && i < units.length - 1);
+    return (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2)) + ' ' + units[i];
+  }
+  function duration(s) {
+    if (s == null || isNaN(s)) return '';
+    if (s < 60) return (Math.round(s * 10) / 10) + ' s';
+    var m = Math.floor(s / 60), r = Math.round(s - m * 60);
+    return m + ' min ' + (r < 10 ? '0' : '') + r + ' s';
+  }
+  function countdown(s) {
+    s = Math.max(1, Math.round(s));
+    if (s < 60) return 'about ' + s + ' s left';
+    return 'about ' + Math.round(s / 60) + ' min left';
+  }
+  var rtf = (window.Intl && Intl.RelativeTimeFormat) ? new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' }) : null;
+  function ago(iso) {
+    var t = Date.parse(iso);
+    if (isNaN(t)) return '';
+    var d = (t - Date.now()) / 1000, a = Math.abs(d);
+    if (!rtf) return new Date(t).toLocaleString();
+    if (a < 45) return rtf.format(Math.round(d), 'second');
+    if (a < 2700) return rtf.format(Math.round(d / 60), 'minute');
+    if (a < 79200) return rtf.format(Math.round(d / 3600), 'hour');
+    if (a < 7 * 86400) return rtf.format(Math.round(d / 86400), 'day');
+    return new Date(t).toLocaleDateString();
+  }
+  function number(n) { try { return Number(n).toLocaleString(); } catch (e) { return String(n); } }
+  function hex2rgb(hex) {
+    var m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex || '');
+    return m ? [parseInt(m[1], 16), parseInt(m[2], 16), parseInt(m[3], 16)] : [0, 0, 0];
+  }
+  function rgb2hex(c) {
+    return '#' + c.map(function (v) { return ('0' + Math.max(0, Math.min(255, v | 0)).toString(16)).slice(-2); }).join('');
+  }
+  function bgLabel(job) {
+    if (job.bg_type === 'custom' && Array.isArray(job.bg_color)) return rgb2hex(job.bg_color);
+    return job.bg_type || 'transparent';
+  }
+  /** A signed output URL on this page's own origin when it points at this server. */
+  function localUrl(url) {
+    if (!url) return url;
+    try {
+      var u = new URL(url, location.href);
+      if (u.origin !== location.origin && /\/v1\/jobs\/[^/]+\/output$/.test(u.pathname)) {
+        // Same server seen under another name (127.0.0.1 vs localhost): keep the preview same-origin.
+        var here = new URL(u.pathname.replace(/^.*(\/v1\/jobs\/)/, '$1') + u.search, location.href);
+        return here.href;
+      }
+      return u.href;
+    } catch (e) { return url; }
+  }
+
+  // ---------------------------------------------------------------- options
+  function radio(name) {
+    var el = document.querySelector('input[name="' + name + '"]:checked');
+    return el ? el.value : null;
+  }
+  function setRadio(name, value) {
+    var el = document.querySelector('input[name="' + name + '"][value="' + value + '"]');
+    if (el && !el.disabled) el.checked = true;
+  }
+  function options() {
+    var o = { model: radio('model'), output_format: radio('format'), bg_type: radio('bg') };
+    if (o.bg_type === 'custom') o.bg_color = hex2rgb($('color-input').value);
+    if (o.model === 'pro') {
+      var p = $('prompt-input').value.trim();
+      if (p) o.text_prompt = p;
+    }
+    return o;
+  }
+  function saveOptions() {
+    save(STORE.opts, JSON.stringify({
+      model: radio('model'), format: radio('format'), bg: radio('bg'),
+      color: $('color-input').value, prompt: $('prompt-input').value
+    }));
+  }
+  function restoreOptions() {
+    var o;
+    try { o = JSON.parse(load(STORE.opts, 'null')); } catch (e) { o = null; }
+    if (!o) return;
+    if (o.model) setRadio('model', o.model);
+    if (o.format) setRadio('format', o.format);
+    if (o.bg) setRadio('bg', o.bg);
+    if (o.color && /^#[0-9a-f]{6}$/i.test(o.color)) $('color-input').value = o.color;
+    if (typeof o.prompt === 'string') $('prompt-input').value = o.prompt;
+  }
+  function rate(model) {
+    return state.pricing && state.pricing[model] != null ? state.pricing[model] : null;
+  }
+  function onOptionsChanged() {
+    var model = radio('model'), format = radio('format'), bg = radio('bg');
+    var r = rate(model);
+    $('model-hint').textContent = MODEL_INFO[model] + (r != null ? ' ' + r + ' credits per minute of video.' : '');
+    $('prompt-field').hidden = model !== 'pro';
+    $('format-hint').textContent = FORMAT_INFO[format] || '';
+    $('color-field').hidden = bg !== 'custom';
+    var c = $('color-input').value;
+    $('custom-swatch').style.background = bg === 'custom' ? c : '';
+    $('color-value').textContent = c + ' · ' + hex2rgb(c).join(', ');
+    var hint = $('bg-hint');
+    if (format === 'mp4' && bg === 'transparent') {
+      hint.textContent = 'MP4 can’t store transparency. Pick a background colour — or choose WebM, MOV, WebP or PNG zip to keep it transparent.';
+      hint.hidden = false;
+    } else if (format === 'gif' && bg === 'transparent') {
+      hint.hidden = true;
+    } else {
+      hint.hidden = true;
+    }
+    saveOptions();
+    updateStart();
+  }
+
+  // ---------------------------------------------------------------- key
+  function setKeyStatus(text, kind) {
+    var s = $('key-status');
+    s.textContent = text;
+    s.className = 'key-status' + (kind ? ' ' + kind : '');
+  }
+  function compactKey(on) {
+    $('key-card').classList.toggle('compact', on);
+    $('key-collapse').hidden = !on;
+    $('key-collapse').textContent = 'Change key';
+  }
+  function renderCredits(c) {
+    var pill = $('credits');
+    state.unlimited = !!c.unlimited;
+    state.remaining = c.unlimited ? null : c.remaining;
+    pill.textContent = c.unlimited ? 'Unlimited credits' : number(c.remaining) + ' credits left';
+    pill.title = c.unlimited ? 'This key has no credit limit' : number(c.used) + ' used of ' + number(c.total);
+    pill.hidden = false;
+  }
+  function renderKeyChip() {
+    var chip = $('key-chip');
+    if (!state.key) { chip.hidden = true; return; }
+    chip.hidden = false;
+    chip.classList.toggle('bad', !state.keyOk);
+    $('key-chip-text').textContent = 'Key …' + state.key.slice(-4);
+    chip.title = state.keyOk ? 'API key in use — click to change' : 'API key not accepted — click to change';
+  }
+
+  function checkKey(key, fromUser) {
+    state.key = key;
+    state.keyOk = false;
+    setKeyStatus('Checking the key…', '');
+    $('key-save').disabled = true;
+    return api('v1/credits').then(function (c) {
+      if (state.key !== key) return;
+      state.keyOk = true;
+      save(STORE.key, key);
+      clearAlerts('invalid_api_key'); clearAlerts('missing_api_key'); clearAlerts('network');
+      renderCredits(c);
+      setKeyStatus('Key accepted — ' + (c.unlimited ? 'unlimited credits.' : number(c.remaining) + ' credits left.'), 'ok');
+      compactKey(true);
+      renderKeyChip();
+      updateStart();
+      loadJobs();
+      loadPricing();
+      if (state.pendingFile) { var f = state.pendingFile; state.pendingFile = null; startUpload(f); }
+      resumeJob();
+    }, function (err) {
+      if (state.key !== key) return;
+      var f = friendly(err);
+      setKeyStatus(f.title + (f.detail ? ' ' + f.detail : ''), 'bad');
+      if (err.status === 401) {
+        state.keyOk = false;
+        if (fromUser) save(STORE.key, null);
+        compactKey(false);
+        $('credits').hidden = true;
+        // Said next to the field; a banner too when the stored key was refused on load.
+        if (!fromUser) showAlert(err);
+      } else {
+        // Could not check (offline, server busy): keep the key and let actions report.
+        state.keyOk = true;
+        if (fromUser) save(STORE.key, key);
+        showAlert(err);
+      }
+      renderKeyChip();
+      updateStart();
+    }).then(function () { $('key-save').disabled = false; });
+  }
+
+  function loadPricing() {
+    if (state.pricing) return;
+    api('api/pricing').then(function (p) {
+      if (p && p.model_pricing_credits_per_minute) { state.pricing = p.model_pricing_credits_per_minute; onOptionsChanged(); }
+    }, function () { /* estimates are optional */ });
+  }
+
+  function refreshCredits() {
+    if (!state.key) return;
+    api('v1/credits').then(renderCredits, function () { /* shown elsewhere */ });
+  }
+
+  // ---------------------------------------------------------------- file & upload
+  function setInputPreview(url, note) {
+    var box = $('input-box');
+    box.textContent = '';
+    if (url) {
+      var v = document.createElement('video');
+      v.id = 'input-video';
+      v.setAttribute('data-testid', 'input-video');
+      v.src = url; v.muted = true; v.loop = true; v.autoplay = true; v.playsInline = true; v.controls = true;
+      v.setAttribute('aria-label', 'Your original video');
+      v.onerror = function () {
+        if ($('input-video') === v) setInputPreview(null, 'This browser can’t play this file. The server may still read it — it checks every upload.');
+      };
+      box.appendChild(v);
+      v.play().catch(function () {});
+    } else {
+      var p = document.createElement('p');
+      p.className = 'placeholder';
+      p.textContent = note || 'Your video shows up here.';
+      box.appendChild(p);
+    }
+  }
+
+  function handleFile(file) {
+    if (!file) return;
+    if (file.type && !/^video\//.test(file.type) && !/\.(mp4|mov|webm|mkv|avi|m4v|mpg|mpeg|ts|gif|flv|wmv|3gp)$/i.test(file.name)) {
+      showAlert({ title: 'That doesn’t look like a video.', detail: '“' + file.name + '” is ' + (file.type || 'an unknown type') + '. Choose an MP4, MOV, WebM or MKV file.' });
+      return;
+    }
+    clearAlerts();
+    var url = URL.createObjectURL(file);
+    setInputPreview(url);
+    $('dropzone').classList.add('compact');
+    if (!state.key || !state.keyOk) {
+      state.pendingFile = { file: file, url: url };
+      showUploadPanel(file, 'Waiting for your API key…', 0);
+      showAlert({ code: 'missing_api_key', title: 'Enter your API key first.', detail: 'The upload starts as soon as the key is accepted.' });
+      $('key-input').focus();
+      updateStart();
+      return;
+    }
+    startUpload({ file: file, url: url });
+  }
+
+  function showUploadPanel(file, detail, pct) {
+    var panel = $('upload');
+    panel.hidden = false;
+    panel.classList.remove('done', 'failed');
+    $('upload-name').textContent = file.name;
+    $('upload-name').title = file.name;
+    $('upload-detail').textContent = detail;
+    setBar($('upload-bar'), pct);
+  }
+
+  function setBar(bar, pct, indeterminate) {
+    pct = Math.max(0, Math.min(100, pct || 0));
+    bar.querySelector('.bar-fill').style.width = pct + '%';
+    bar.setAttribute('aria-valuenow', String(Math.round(pct)));
+    bar.classList.toggle('indeterminate', !!indeterminate);
+  }
+
+  function startUpload(pending) {
+    var file = pending.file;
+    if (state.upload && state.upload.xhr && !state.upload.result) state.upload.xhr.abort();
+    var up = { file: file, url: pending.url, xhr: null, result: null, error: null, duration: null, started: Date.now() };
+    state.upload = up;
+    showUploadPanel(file, 'Uploading… 0% of ' + bytes(file.size), 0);
+    // Duration from the local file, for the credit estimate before the upload finishes.
+    var probe = document.createElement('video');
+    probe.preload = 'metadata';
+    probe.onloadedmetadata = function () { if (!up.duration && isFinite(probe.duration)) { up.duration = probe.duration; updateStart(); } };
+    probe.src = pending.url;
+
+    up.promise = new Promise(function (resolve, reject) {
+      var xhr = new XMLHttpRequest();
+      up.xhr = xhr;
+      xhr.open('POST', 'v1/uploads');
+      xhr.setRequestHeader('X-Api-Key', state.key);
+      xhr.setRequestHeader('Accept', 'application/json');
+      xhr.upload.onprogress = function (e) {
+        if (state.upload !== up || !e.lengthComputable) return;
+        var pct = e.loaded / e.total * 100;
+        var secs = (Date.now() - up.started) / 1000;
+        var speed = secs > 0.5 ? ' · ' + bytes(e.loaded / secs) + '/s' : '';
+        $('upload-detail').textContent = pct >= 100
+          ? 'Checking the video…'
+          : 'Uploading… ' + Math.floor(pct) + '% of ' + bytes(e.total) + speed;
+        setBar($('upload-bar'), pct, pct >= 100);
+      };
+      xhr.upload.onload = function () {
+        if (state.upload !== up) return;
+        $('upload-detail').textContent = 'Checking the video…';
+        setBar($('upload-bar'), 100, true);
+      };
+      xhr.onload = function () {
+        var data = null;
+        try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
+        if (xhr.status >= 200 && xhr.status < 300 && data && data.video_url) {
+          resolve(data);
+        } else {
+          var hdr = { get: function (n) { return xhr.getResponseHeader(n); } };
+          reject(errorFrom(xhr.status, data, hdr));
+        }
+      };
+      xhr.onerror = function () {
+        reject(new ApiError(0, 'network', 'the connection closed during the upload'));
+      };
+      xhr.onabort = function () { reject(new ApiError(0, 'aborted', 'upload replaced')); };
+      var form = new FormData();
+      form.append('file', file, file.name);
+      xhr.send(form);
+    });
+
+    up.promise.then(function (res) {
+      up.result = res;
+      if (res.duration_seconds != null) up.duration = res.duration_seconds;
+      state.inputs[res.video_url] = pending.url;
+      if (state.upload !== up) return;
+      var panel = $('upload');
+      panel.classList.add('done');
+      $('upload-detail').textContent = 'Uploaded · ' + [bytes(res.size), duration(res.duration_seconds)].filter(Boolean).join(' · ');
+      setBar($('upload-bar'), 100);
+      updateStart();
+    }, function (err) {
+      up.error = err;
+      if (state.upload !== up || err.code === 'aborted') return;
+      var panel = $('upload');
+      panel.classList.add('failed');
+      var f = friendly(err);
+      if (err.code === 'network') f = { title: 'The upload was interrupted.', detail: 'The connection closed before the server answered. Check your connection; a file above the server’s size limit can also end this way.' };
+      $('upload-detail').textContent = 'Upload failed — ' + f.title.replace(/\.$/, '');
+      setBar($('upload-bar'), 0);
+      showAlert(err.code === 'network' ? f : err);
+      if (err.status === 401) { state.keyOk = false; renderKeyChip(); compactKey(false); }
+      updateStart();
+    });
+  }
+
+  // ---------------------------------------------------------------- start
+  function updateStart() {
+    var btn = $('start'), note = $('start-note');
+    var o = { model: radio('model'), format: radio('format'), bg: radio('bg') };
+    var up = state.upload;
+    var reason = '';
+    if (!state.key || !state.keyOk) reason = 'Enter your API key in step 1.';
+    else if (!up && !state.pendingFile) reason = 'Choose a video first.';
+    else if (up && up.error) reason = 'The upload failed — choose the file again.';
+    else if (o.format === 'mp4' && o.bg === 'transparent') reason = 'MP4 needs a background colour.';
+    btn.disabled = !!reason || !!state.creating;
+    var text = reason;
+    if (!reason) {
+      var parts = [];
+      if (up && !up.result) parts.push('The job starts as soon as the upload finishes.');
+      var r = rate(o.model), d = up && up.duration;
+      if (r != null && d) {
+        var cost = Math.ceil(r * d / 60);
+        parts.push('About ' + number(cost) + ' credit' + (cost === 1 ? '' : 's') + ' for ' + duration(d) + ' with ' + MODEL_NAME[o.model] +
+          (state.unlimited ? ' (unlimited key).' : state.remaining != null ? ' — you have ' + number(state.remaining) + '.' : '.'));
+      }
+      text = parts.join(' ');
+    }
+    note.textContent = text;
+  }
+
+  function newIdempotencyKey() {
+    if (window.crypto && crypto.randomUUID) return 'web-' + crypto.randomUUID();
+    return 'web-' + Date.now() + '-' + Math.random().toString(36).slice(2);
+  }
+
+  function startJob() {
+    var up = state.upload;
+    if (!up || state.creating) return;
+    var body = options();
+    state.creating = true;
+    var btn = $('start');
+    btn.disabled = true;
+    btn.textContent = up.result ? 'Starting…' : 'Waiting for the upload…';
+    var idem = newIdempotencyKey();
+    up.promise.then(function (res) {
+      btn.textContent = 'Starting…';
+      body.video_url = res.video_url;
+      return api('v1/jobs', { method: 'POST', body: body, idempotencyKey: idem });
+    }).then(function (res) {
+      var job = res.job || res;
+      if (!job.id) job.id = res.id;
+      clearAlerts();
+      showJob(job, { fresh: true });
+      follow(job.id);
+      loadJobs();
+      if (window.matchMedia('(max-width: 920px)').matches) {
+        $('result-title').scrollIntoView({ behavior: 'smooth', block: 'start' });
+      }
+    }).catch(function (err) {
+      if (err && err.code === 'aborted') return;
+      if (!state.upload || state.upload.error !== err) showAlert(err);
+      if (err.status === 402) refreshCredits();
+    }).then(function () {
+      state.creating = false;
+      btn.textContent = 'Remove background';
+      updateStart();
+    });
+  }
+
+  // ---------------------------------------------------------------- job view
+  function stopFollowing() {
+    if (state.follow) {
+      state.follow.controller.abort();
+      state.follow = null;
+    }
+  }
+
+  function follow(id) {
+    stopFollowing();
+    var controller = new AbortController();
+    var f = { id: id, controller: controller };
+    state.follow = f;
+    save(STORE.job, id);
+    streamEvents(id, controller.signal).then(function (terminal) {
+      if (terminal || controller.signal.aborted) return;
+      return poll(id, controller.signal);
+    }, function (err) {
+      if (controller.signal.aborted) return;
+      if (err && (err.status === 401 || err.status === 404)) { showAlert(err); return; }
+      return poll(id, controller.signal);
+    }).then(function () {
+      if (state.follow === f) state.follow = null;
+    });
+  }
+
+  /** Reads the server-sent events with fetch (EventSource can't send X-Api-Key).
+   *  Resolves true when a terminal status arrived, false when the stream ended early. */
+  function streamEvents(id, signal) {
+    return fetch('v1/jobs/' + encodeURIComponent(id) + '/events', {
+      headers: { 'X-Api-Key': state.key, 'Accept': 'text/event-stream' },
+      signal: signal,
+      cache: 'no-store'
+    }).then(function (res) {
+      if (!res.ok || !res.body) {
+        return res.text().then(function (t) {
+          var data = null; try { data = JSON.parse(t); } catch (e) { /* not JSON */ }
+          throw errorFrom(res.status, data, res.headers);
+        });
+      }
+      var reader = res.body.getReader();
+      var decoder = new TextDecoder();
+      var buffer = '';
+      var terminal = false;
+      function handleBlock(block) {
+        var event = 'message', data = [];
+        block.split(/\r\n|\r|\n/).forEach(function (line) {
+          if (!line || line.charAt(0) === ':') return;
+          var i = line.indexOf(':');
+          var field = i < 0 ? line : line.slice(0, i);
+          var value = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');
+          if (field === 'event') event = value;
+          else if (field === 'data') data.push(value);
+        });
+        if (!data.length) return;
+        var job;
+        try { job = JSON.parse(data.join('\n')); } catch (e) { return; }
+        if (!job || !job.id) return;
+        if (event === 'status' || event === 'progress' || event === 'message') {
+          if (state.follow && state.follow.id === id) showJob(job);
+          if (TERMINAL[job.status]) terminal = true;
+        }
+      }
+      function pump() {
+        return reader.read().then(function (r) {
+          if (r.done) {
+            if (buffer.trim()) handleBlock(buffer);
+            return terminal;
+          }
+          buffer += decoder.decode(r.value, { stream: true });
+          var parts = buffer.split(/\r\n\r\n|\n\n|\r\r/);
+          buffer = parts.pop();
+          parts.forEach(handleBlock);
+          if (terminal) { reader.cancel().catch(function () {}); return true; }
+          return pump();
+        });
+      }
+      return pump();
+    });
+  }
+
+  /** Fallback when the event stream breaks: GET the job every second. */
+  function poll(id, signal) {
+    var failures = 0;
+    function step() {
+      if (signal.aborted) return;
+      return api('v1/jobs/' + encodeURIComponent(id), { signal: signal }).then(function (job) {
+        failures = 0;
+        if (state.follow && state.follow.id === id) showJob(job);
+        if (TERMINAL[job.status]) return;
+        return sleep(1000, signal).then(step);
+      }, function (err) {
+        if (signal.aborted || (err && err.name === 'AbortError')) return;
+        if (err.status === 401 || err.status === 404) { showAlert(err); return; }
+        failures++;
+        if (failures === 3) $('progress-info').textContent = 'Connection lost — retrying…';
+        var wait = err.retryAfter ? err.retryAfter * 1000 : Math.min(10000, 1000 * failures);
+        return sleep(wait, signal).then(step);
+      });
+    }
+    return step();
+  }
+
+  function showJob(job, opts) {
+    opts = opts || {};
+    var prev = state.job;
+    var sameJob = prev && prev.id === job.id;
+    var statusChanged = !sameJob || prev.status !== job.status;
+    state.job = job;
+    if (!sameJob) {
+      state.eta = null;
+      clearResult();
+      var local = state.inputs[job.video_url];
+      if (local) setInputPreview(local);
+      else if (!opts.fresh) setInputPreview(null, 'The original of an earlier job isn’t kept in this browser.');
+    }
+
+    var chip = $('job-chip');
+    chip.hidden = false;
+    chip.className = 'chip s-' + job.status;
+    chip.textContent = STATUS_TEXT[job.status] || job.status;
+    chip.dataset.status = job.status;
+    chip.dataset.jobId = job.id;
+
+    var progress = $('progress');
+    progress.hidden = false;
+    progress.classList.toggle('done', job.status === 'completed');
+    progress.classList.toggle('failed', job.status === 'failed' || job.status === 'canceled');
+    progress.classList.toggle('running', job.status === 'processing');
+    var pct = job.status === 'completed' ? 100 : (job.progress || 0);
+    var stage = job.status === 'failed' ? 'Failed' : job.status === 'canceled' ? 'Canceled' :
+      job.status === 'completed' ? 'Done' : (STAGE_TEXT[job.stage] || job.stage || 'Working…');
+    $('stage-text').textContent = stage;
+    $('progress-pct').textContent = Math.round(pct) + '%';
+    setBar($('job-bar'), pct, job.status === 'processing' && (job.stage === 'queued' || job.stage === 'fetching' || job.stage === 'probing') && pct < 3);
+    $('progress-info').textContent = progressInfo(job);
+    $('cancel').hidden = !!TERMINAL[job.status];
+    $('cancel').disabled = false;
+
+    // Errors and warnings.
+    var errBox = $('job-error');
+    if (job.status === 'failed' || job.status === 'canceled') {
+      var f = friendly({ code: job.error_code || (job.status === 'canceled' ? 'canceled' : 'processing_failed'), message: job.error });
+      errBox.innerHTML = '<strong></strong><span></span>';
+      errBox.querySelector('strong').textContent = f.title;
+      errBox.querySelector('span').textContent = f.detail || '';
+      errBox.classList.toggle('neutral', job.status === 'canceled');
+      errBox.hidden = false;
+    } else {
+      errBox.hidden = true;
+    }
+    var warnings = Array.isArray(job.warnings) ? job.warnings.filter(Boolean) : [];
+    var wl = $('warnings');
+    wl.textContent = '';
+    warnings.forEach(function (w) {
+      var li = document.createElement('li');
+      li.textContent = typeof w === 'string' ? w : (w.message || JSON.stringify(w));
+      wl.appendChild(li);
+    });
+    wl.hidden = !warnings.length;
+
+    if (job.status === 'completed' && job.output_url && (!sameJob || statusChanged || !$('download').getAttribute('href') || $('download').getAttribute('href') === '#')) {
+      showResult(job);
+    } else if (!TERMINAL[job.status] && !sameJob) {
+      var box = $('result-box');
+      box.innerHTML = '<div class="spinner" role="presentation"></div>';
+    } else if (job.status !== 'completed' && TERMINAL[job.status]) {
+      setResultPlaceholder(job.status === 'canceled' ? 'Canceled — nothing to show.' : 'No result — see the message above.');
+    }
+    $('again').hidden = !TERMINAL[job.status];
+    markCurrentInList();
+
+    if (statusChanged && sameJob && TERMINAL[job.status]) {
+      save(STORE.job, null);
+      loadJobs();
+      refreshCredits();
+    }
+  }
+
+  function progressInfo(job) {
+    var bits = [];
+    if (job.status === 'processing') {
+      var now = Date.now(), p = job.progress || 0;
+      var e = state.eta;
+      if (!e || e.id !== job.id) e = state.eta = { id: job.id, t0: null, p0: 0 };
+      if (job.stage === 'segmenting' && e.t0 === null && p > 0) { e.t0 = now; e.p0 = p; }
+      if (e.t0 !== null && p > e.p0 + 1 && now - e.t0 > 1500) {
+        var perPct = (now - e.t0) / 1000 / (p - e.p0);
+        bits.push(countdown(perPct * (100 - p) + 1));
+        if (job.frames && job.stage === 'segmenting') {
+          var fps = job.frames * ((p - e.p0) / 90) / ((now - e.t0) / 1000);
+          if (fps > 0 && isFinite(fps)) bits.push((fps >= 10 ? Math.round(fps) : fps.toFixed(1)) + ' fps');
+        }
+      }
+    }
+    var meta = [];
+    if (job.width && job.height) meta.push(job.width + '×' + job.height);
+    if (job.fps) meta.push((Math.round(job.fps * 100) / 100) + ' fps');
+    if (job.duration_seconds) meta.push(duration(job.duration_seconds));
+    if (job.frames) meta.push(number(job.frames) + ' frames');
+    if (job.status === 'processing' && !bits.length && meta.length) return MODEL_NAME[job.model] + ' · ' + meta.join(' · ');
+    if (job.status === 'completed') {
+      var took = job.started_at && job.completed_at ? (Date.parse(job.completed_at) - Date.parse(job.started_at)) / 1000 : null;
+      var done = [];
+      if (took != null && took >= 0) done.push('took ' + duration(took));
+      if (job.credits_charged) done.push(number(job.credits_charged) + ' credits');
+      return ['Finished'].concat(done).join(' · ');
+    }
+    return bits.join(' · ');
+  }
+
+  function clearResult() {
+    dropPreviewBlob();
+    setResultPlaceholder('The cut-out appears here, over a checkerboard where it is transparent.');
+    var dl = $('download');
+    dl.hidden = true;
+    dl.setAttribute('href', '#');
+    $('result-meta').textContent = '';
+    $('again').hidden = true;
+  }
+  function setResultPlaceholder(text) {
+    var box = $('result-box');
+    box.textContent = '';
+    var p = document.createElement('p');
+    p.className = 'placeholder';
+    p.textContent = text;
+    box.appendChild(p);
+  }
+  function note(title, text) {
+    var box = $('result-box');
+    box.textContent = '';
+    var d = document.createElement('div');
+    d.className = 'note-box';
+    d.setAttribute('data-testid', 'result-note');
+    var b = document.createElement('b'); b.textContent = title;
+    var s = document.createElement('span'); s.textContent = text;
+    d.appendChild(b); d.appendChild(s);
+    box.appendChild(d);
+  }
+
+  var PREVIEW_BLOB_LIMIT = 300 * 1024 * 1024;
+
+  function dropPreviewBlob() {
+    if (state.previewCtrl) { state.previewCtrl.abort(); state.previewCtrl = null; }
+    if (state.previewObjectUrl) { URL.revokeObjectURL(state.previewObjectUrl); state.previewObjectUrl = null; }
+  }
+
+  /** The result in memory as an object URL: seekable and loopable in the
+   *  <video> (the download route streams whole files, without byte ranges).
+   *  Resolves the signed URL itself for very large files. */
+  function previewSource(url) {
+    dropPreviewBlob();
+    var ctrl = new AbortController();
+    state.previewCtrl = ctrl;
+    return fetch(url, { signal: ctrl.signal, cache: 'no-store' }).then(function (res) {
+      if (!res.ok) {
+        return res.text().then(function (t) {
+          var data = null; try { data = JSON.parse(t); } catch (e) { /* not JSON */ }
+          throw errorFrom(res.status, data, res.headers);
+        });
+      }
+      var len = parseInt(res.headers.get('Content-Length') || '0', 10);
+      if (len > PREVIEW_BLOB_LIMIT) { ctrl.abort(); return url; }
+      return res.blob().then(function (blob) {
+        if (ctrl.signal.aborted) return null;
+        state.previewObjectUrl = URL.createObjectURL(blob);
+        return state.previewObjectUrl;
+      });
+    }, function (e) {
+      if (e && e.name === 'AbortError') return null;
+      return url; // let the element try the URL itself
+    }).then(function (src) {
+      if (state.previewCtrl === ctrl) state.previewCtrl = null;
+      return ctrl.signal.aborted && src !== url ? null : src;
+    });
+  }
+
+  function showResult(job) {
+    var url = localUrl(job.output_url);
+    var fmt = job.output_format;
+    var box = $('result-box');
+    box.textContent = '';
+    dropPreviewBlob();
+    var playable = fmt === 'webm' || fmt === 'mp4' || fmt === 'gif' || fmt === 'webp';
+    if (playable) {
+      box.innerHTML = '<div class="spinner" role="presentation"></div>';
+      box.setAttribute('aria-busy', 'true');
+      var forId = job.id;
+      previewSource(url).then(function (src) {
+        if (!src || !state.job || state.job.id !== forId) return;
+        box.removeAttribute('aria-busy');
+        box.textContent = '';
+        if (fmt === 'webm' || fmt === 'mp4') {
+          var v = document.createElement('video');
+          v.id = 'result-video';
+          v.setAttribute('data-testid', 'result-video');
+          v.muted = true; v.loop = true; v.autoplay = true; v.playsInline = true; v.controls = true;
+          v.preload = 'auto';
+          v.setAttribute('aria-label', 'Result with the background removed');
+          v.onerror = function () {
+            note('This browser can’t preview the result.', 'Download it instead — the file itself is fine.');
+          };
+          v.src = src;
+          box.appendChild(v);
+          v.play().catch(function () {});
+          syncVideos(v);
+        } else {
+          var img = document.createElement('img');
+          img.id = 'result-image';
+          img.setAttribute('data-testid', 'result-image');
+          img.alt = 'Result with the background removed';
+          img.onerror = function () { note('The preview didn’t load.', 'Download the file instead.'); };
+          img.src = src;
+          box.appendChild(img);
+        }
+      }, function (err) {
+        box.removeAttribute('aria-busy');
+        var f = friendly(err);
+        note(f.title, f.detail || 'Try opening the job again from the list below.');
+      });
+    } else if (fmt === 'mov') {
+      note('ProRes MOV doesn’t play in web browsers.', 'Download it for Premiere, Final Cut, DaVinci Resolve or After Effects — the transparency is kept.');
+    } else if (fmt === 'png_sequence') {
+      note('A zip of transparent PNG frames.', 'Download it and unzip: one PNG per frame, ready for compositing.');
+    } else {
+      note('No preview for this format.', 'Download the file to use it.');
+    }
+    var dl = $('download');
+    dl.href = url;
+    dl.setAttribute('download', job.id + '.' + (FORMAT_EXT[fmt] || 'bin'));
+    $('download-text').textContent = 'Download ' + (FORMAT_NAME[fmt] || '');
+    dl.hidden = false;
+    var meta = [MODEL_NAME[job.model] || job.model, FORMAT_NAME[fmt] || fmt, bgLabel(job)];
+    if (job.output_expires_at) meta.push('link valid until ' + new Date(job.output_expires_at).toLocaleString());
+    $('result-meta').textContent = meta.join(' · ');
+  }
+
+  /** Keeps the input video roughly in step with the result. */
+  function syncVideos(result) {
+    var input = $('input-video');
+    if (!input) return;
+    function align() {
+      var i = $('input-video');
+      if (!i || !isFinite(result.currentTime)) return;
+      if (Math.abs(i.currentTime - result.currentTime) > 0.25) {
+        try { i.currentTime = result.currentTime; } catch (e) { /* not seekable yet */ }
+      }
+    }
+    result.addEventListener('play', function () { var i = $('input-video'); if (i) { align(); i.play().catch(function () {}); } });
+    result.addEventListener('pause', function () { var i = $('input-video'); if (i) i.pause(); });
+    result.addEventListener('seeked', align);
+  }
+
+  function cancelJob() {
+    var job = state.job;
+    if (!job || TERMINAL[job.status]) return;
+    $('cancel').disabled = true;
+    $('stage-text').textContent = 'Canceling…';
+    api('v1/jobs/' + encodeURIComponent(job.id) + '/cancel', { method: 'POST', idempotencyKey: newIdempotencyKey() }).then(function (res) {
+      var j = res && (res.job || (res.id ? res : null));
+      if (j && j.status) showJob(j);
+    }, function (err) {
+      $('cancel').disabled = false;
+      showAlert(err);
+    });
+  }
+
+  function resumeJob() {
+    var id = load(STORE.job, null);
+    if (!id || state.job) return;
+    api('v1/jobs/' + encodeURIComponent(id)).then(function (job) {
+      if (state.job) return;
+      showJob(job);
+      if (!TERMINAL[job.status]) follow(job.id); else save(STORE.job, null);
+    }, function () { save(STORE.job, null); });
+  }
+
+  // ---------------------------------------------------------------- recent jobs
+  function loadJobs() {
+    if (!state.key || !state.keyOk) return;
+    clearTimeout(state.jobsTimer);
+    api('v1/jobs?limit=20').then(function (res) {
+      state.jobs = res.jobs || [];
+      renderJobs(res.total);
+      // Keep the list fresh while something in it is still running.
+      if (state.jobs.some(function (j) { return !TERMINAL[j.status]; })) {
+        state.jobsTimer = setTimeout(loadJobs, 5000);
+      }
+    }, function (err) {
+      $('jobs-empty').textContent = 'Couldn’t load your jobs: ' + friendly(err).title;
+      $('jobs-empty').hidden = false;
+    });
+  }
+
+  function renderJobs(total) {
+    var list = $('jobs');
+    list.textContent = '';
+    var empty = $('jobs-empty');
+    if (!state.jobs.length) {
+      empty.textContent = 'No jobs yet — your processed videos will be listed here.';
+      empty.hidden = false;
+      return;
+    }
+    empty.hidden = true;
+    state.jobs.forEach(function (job) {
+      var li = document.createElement('li');
+      var b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'job';
+      b.dataset.jobId = job.id;
+      b.setAttribute('data-testid', 'job-item');
+      var chip = document.createElement('span');
+      chip.className = 'chip s-' + job.status;
+      chip.textContent = STATUS_TEXT[job.status] || job.status;
+      var main = document.createElement('span');
+      main.className = 'job-main';
+      var title = document.createElement('span');
+      title.className = 'job-title';
+      title.textContent = (MODEL_NAME[job.model] || job.model) + ' · ' + (FORMAT_NAME[job.output_format] || job.output_format) + ' · ' + bgLabel(job);
+      var sub = document.createElement('span');
+      sub.className = 'job-sub';
+      var subBits = [job.id];
+      if (job.duration_seconds) subBits.push(duration(job.duration_seconds));
+      if (job.width && job.height) subBits.push(job.width + '×' + job.height);
+      if (job.status === 'processing') subBits.push((job.progress || 0) + '%');
+      if (job.status === 'failed' && job.error) subBits.push(job.error);
+      sub.textContent = subBits.join(' · ');
+      main.appendChild(title); main.appendChild(sub);
+      var time = document.createElement('time');
+      time.className = 'job-time';
+      time.dateTime = job.created_at || '';
+      time.title = job.created_at ? new Date(job.created_at).toLocaleString() : '';
+      time.textContent = ago(job.created_at);
+      b.appendChild(chip); b.appendChild(main); b.appendChild(time);
+      b.setAttribute('aria-label', title.textContent + ', ' + chip.textContent + ', ' + time.textContent);
+      b.addEventListener('click', function () { openJob(job.id); });
+      li.appendChild(b);
+      list.appendChild(li);
+    });
+    if (total > state.jobs.length) {
+      var more = document.createElement('li');
+      more.className = 'muted';
+      more.style.fontSize = '.85rem';
+      more.textContent = 'Showing the latest ' + state.jobs.length + ' of ' + number(total) + ' jobs.';
+      list.appendChild(more);
+    }
+    markCurrentInList();
+  }
+
+  function markCurrentInList() {
+    var id = state.job && state.job.id;
+    Array.prototype.forEach.call(document.querySelectorAll('.job'), function (el) {
+      el.classList.toggle('current', el.dataset.jobId === id);
+      if (el.dataset.jobId === id) el.setAttribute('aria-current', 'true'); else el.removeAttribute('aria-current');
+    });
+  }
+
+  function openJob(id) {
+    api('v1/jobs/' + encodeURIComponent(id)).then(function (job) {
+      stopFollowing();
+      showJob(job);
+      if (!TERMINAL[job.status]) follow(job.id);
+      $('result-title').scrollIntoView({ behavior: 'smooth', block: 'start' });
+    }, function (err) { showAlert(err); });
+  }
+
+  // ---------------------------------------------------------------- wiring
+  function wire() {
+    $('key-form').addEventListener('submit', function (e) {
+      e.preventDefault();
+      var key = $('key-input').value.trim();
+      if (!key) {
+        setKeyStatus('Paste your API key first.', 'bad');
+        $('key-input').focus();
+        return;
+      }
+      clearAlerts('invalid_api_key');
+      checkKey(key, true);
+      $('key-forget').hidden = false;
+    });
+    $('key-toggle').addEventListener('click', function () {
+      var input = $('key-input');
+      var show = input.type === 'password';
+      input.type = show ? 'text' : 'password';
+      this.setAttribute('aria-pressed', String(show));
+      this.setAttribute('aria-label', show ? 'Hide the key' : 'Show the key');
+      this.title = show ? 'Hide the key' : 'Show the key';
+    });
+    $('key-forget').addEventListener('click', function () {
+      save(STORE.key, null);
+      save(STORE.job, null);
+      state.key = ''; state.keyOk = false;
+      $('key-input').value = '';
+      $('credits').hidden = true;
+      $('jobs').textContent = '';
+      $('jobs-empty').textContent = 'Enter your key to see your jobs.';
+      $('jobs-empty').hidden = false;
+      setKeyStatus('The key was removed from this browser.', '');
+      this.hidden = true;
+      compactKey(false);
+      renderKeyChip();
+      updateStart();
+    });
+    $('key-collapse').addEventListener('click', function () {
+      compactKey(false);
+      $('key-forget').hidden = !state.key;
+      $('key-input').focus();
+    });
+    $('key-chip').addEventListener('click', function () {
+      compactKey(false);
+      $('key-forget').hidden = !state.key;
+      $('key-card').scrollIntoView({ behavior: 'smooth', block: 'start' });
+      $('key-input').focus({ preventScroll: true });
+    });
+
+    var zone = $('dropzone');
+    var depth = 0;
+    zone.addEventListener('dragenter', function (e) { e.preventDefault(); depth++; zone.classList.add('dragging'); });
+    zone.addEventListener('dragover', function (e) { e.preventDefault(); if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy'; });
+    zone.addEventListener('dragleave', function () { if (--depth <= 0) { depth = 0; zone.classList.remove('dragging'); } });
+    zone.addEventListener('drop', function (e) {
+      e.preventDefault();
+      depth = 0;
+      zone.classList.remove('dragging');
+      var files = e.dataTransfer && e.dataTransfer.files;
+      if (files && files.length) handleFile(files[0]);
+    });
+    // A file dropped anywhere else on the page shouldn't navigate away from it.
+    window.addEventListener('dragover', function (e) { e.preventDefault(); });
+    window.addEventListener('drop', function (e) {
+      e.preventDefault();
+      var files = e.dataTransfer && e.dataTransfer.files;
+      if (files && files.length && !zone.contains(e.target)) handleFile(files[0]);
+    });
+    $('file-input').addEventListener('change', function () {
+      if (this.files && this.files.length) handleFile(this.files[0]);
+      this.value = '';
+    });
+    $('upload-change').addEventListener('click', function () { $('file-input').click(); });
+
+    Array.prototype.forEach.call(document.querySelectorAll('input[name=model], input[name=format], input[name=bg]'), function (el) {
+      el.addEventListener('change', onOptionsChanged);
+    });
+    $('color-input').addEventListener('input', onOptionsChanged);
+    $('prompt-input').addEventListener('input', saveOptions);
+
+    $('start').addEventListener('click', startJob);
+    $('cancel').addEventListener('click', cancelJob);
+    $('again').addEventListener('click', function () {
+      document.querySelector('.workspace .card').scrollIntoView({ behavior: 'smooth', block: 'start' });
+    });
+    $('jobs-refresh').addEventListener('click', function () {
+      if (!state.key) { showAlert({ code: 'missing_api_key', title: 'Enter your API key first.', detail: 'Your jobs are listed per key.' }); return; }
+      loadJobs();
+      refreshCredits();
+    });
+
+    Array.prototype.forEach.call(document.querySelectorAll('.bgbtn'), function (b) {
+      b.addEventListener('click', function () {
+        var bg = b.dataset.bg;
+        state.previewBg = bg;
+        var box = $('result-box');
+        box.classList.remove('checker', 'bg-white', 'bg-black', 'bg-pink');
+        box.classList.add(bg === 'checker' ? 'checker' : 'bg-' + bg);
+        Array.prototype.forEach.call(document.querySelectorAll('.bgbtn'), function (o) {
+          o.classList.toggle('is-on', o === b);
+          o.setAttribute('aria-pressed', String(o === b));
+        });
+      });
+    });
+
+    // Relative times in the list stay current.
+    setInterval(function () {
+      Array.prototype.forEach.call(document.querySelectorAll('.job-time'), function (t) {
+        if (t.dateTime) t.textContent = ago(t.dateTime);
+      });
+    }, 30000);
+  }
+
+  function init() {
+    wire();
+    restoreOptions();
+    onOptionsChanged();
+    var key = load(STORE.key, '');
+    if (key) {
+      $('key-input').value = key;
+      $('key-forget').hidden = false;
+      checkKey(key, false);
+    } else {
+      updateStart();
+    }
+  }
+
+  init();
+})();

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod receiver;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -16,6 +18,8 @@ pub struct Server {
     pub base: String,
     pub data_dir: PathBuf,
     pub key: String,
+    /// The key's webhook secret.
+    pub webhook_secret: String,
     child: Option<Child>,
     port: u16,
     env: Vec<(String, String)>,
@@ -53,14 +57,14 @@ impl Server {
     /// Starts a server in `data_dir` with extra `VIDMATTE_*` settings.
     pub fn start(data_dir: &Path, env: &[(&str, &str)]) -> Server {
         std::fs::create_dir_all(data_dir).unwrap();
-        let key = create_key(data_dir, "tests")["api_key"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let created = create_key(data_dir, "tests");
+        let key = created["api_key"].as_str().unwrap().to_string();
+        let webhook_secret = created["webhook_secret"].as_str().unwrap().to_string();
         let mut server = Server {
             base: String::new(),
             data_dir: data_dir.to_path_buf(),
             key,
+            webhook_secret,
             child: None,
             port: free_port(),
             env: env

@@ -1,0 +1,548 @@
+//! The document's shared parts: the schemas of what handlers send and take
+//! (field for field as `view.rs`, `ops.rs`, `admin.rs` and `uploads.rs`
+//! write them, `null` only where the code can emit it), the error responses,
+//! the cross-cutting headers and parameters, the security schemes and the
+//! outgoing webhooks.
+
+use serde_json::{json, Value};
+use vidmatte_media::OutputFormat;
+use vidmatte_ml::ModelKind;
+
+use crate::store::WEBHOOK_EVENTS;
+
+pub fn r(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+/// `schema` that may also be `null` (3.1 type arrays; enums gain `null` too).
+pub fn nullable(mut schema: Value) -> Value {
+    match schema.get("type").cloned() {
+        Some(Value::String(t)) => schema["type"] = json!([t, "null"]),
+        Some(Value::Array(mut types)) if !types.contains(&json!("null")) => {
+            types.push(json!("null"));
+            schema["type"] = Value::Array(types);
+        }
+        _ => {}
+    }
+    if let Some(values) = schema.get_mut("enum").and_then(Value::as_array_mut) {
+        values.push(Value::Null);
+    }
+    schema
+}
+
+pub fn string_enum(values: &[&str]) -> Value {
+    json!({"type": "string", "enum": values})
+}
+
+pub fn models() -> Vec<&'static str> {
+    ModelKind::ALL.iter().map(|m| m.as_str()).collect()
+}
+
+pub fn formats() -> Vec<&'static str> {
+    OutputFormat::ALL.iter().map(|f| f.as_str()).collect()
+}
+
+pub const BG_TYPES: [&str; 6] = ["transparent", "green", "white", "black", "blue", "custom"];
+pub const STATUSES: [&str; 5] = ["created", "processing", "completed", "failed", "canceled"];
+const STAGES: [&str; 8] = [
+    "draft",
+    "queued",
+    "fetching",
+    "probing",
+    "segmenting",
+    "encoding",
+    "storing",
+    "done",
+];
+const ERROR_CODES: [&str; 15] = [
+    "invalid_request",
+    "missing_api_key",
+    "invalid_api_key",
+    "insufficient_credits",
+    "forbidden",
+    "not_found",
+    "invalid_state",
+    "idempotency_conflict",
+    "idempotency_in_progress",
+    "payload_too_large",
+    "unsupported_media_type",
+    "unprocessable_video",
+    "rate_limited",
+    "internal_error",
+    "unavailable",
+];
+
+fn date_time() -> Value {
+    json!({"type": "string", "format": "date-time"})
+}
+
+fn rgb() -> Value {
+    json!({
+        "type": "array", "minItems": 3, "maxItems": 3,
+        "items": {"type": "integer", "minimum": 0, "maximum": 255},
+        "description": "Red, green, blue; 0..255 each.",
+    })
+}
+
+fn success() -> Value {
+    json!({"type": "boolean", "const": true})
+}
+
+/// A JSON object whose listed properties are all present.
+fn object(properties: Value) -> Value {
+    let required: Vec<&String> = properties.as_object().map_or(Vec::new(), |p| p.keys().collect());
+    json!({"type": "object", "required": required, "properties": properties})
+}
+
+pub fn components() -> Value {
+    json!({
+        "schemas": {
+            "Error": error(),
+            "Job": job(),
+            "JobEnvelope": job_envelope(),
+            "JobList": job_list(),
+            "JobCreate": super::routes::job_create_body(),
+            "JobStart": super::routes::job_start_body(),
+            "JobEvent": job_event(),
+            "Upload": upload(),
+            "Credits": credits(),
+            "UsageSummary": usage_summary(),
+            "UsageEvents": usage_events(),
+            "Pricing": pricing(),
+            "Download": download(),
+            "Health": object(json!({"success": success(), "status": {"type": "string", "const": "ok"}})),
+            "Ready": ready(),
+            "AdminConfig": admin_config(),
+            "Key": key(),
+            "KeyList": object(json!({"success": success(), "keys": {"type": "array", "items": r("Key")}})),
+            "KeyCreated": key_created(),
+            "KeyDisabled": object(json!({
+                "success": success(), "key_fingerprint": {"type": "string"}, "disabled": {"type": "boolean"},
+            })),
+            "KeyCredits": object(json!({
+                "success": success(), "key_fingerprint": {"type": "string"},
+                "credits": nullable(json!({"type": "integer", "description": "The new balance; null for an unlimited key."})),
+            })),
+            "WebhookEvent": webhook_event(),
+        },
+        "responses": error_responses(),
+        "parameters": {
+            "IdempotencyKey": {
+                "name": "Idempotency-Key", "in": "header", "required": false,
+                "description": "Makes a retry safe: the same key and body replay the first response (with `Idempotent-Replayed: true`); the same key with another body is 409 `idempotency_conflict`, and while the first is in flight 409 `idempotency_in_progress`. Scoped to the API key, kept 24 h.",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]([ -~]*[!-~])?$"},
+            },
+        },
+        "headers": headers(),
+        "securitySchemes": {
+            "ApiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key",
+                       "description": "`vm_live_…`, created by an operator (`vidmatte keys create` or `POST /v1/admin/keys`)."},
+            "AdminToken": {"type": "apiKey", "in": "header", "name": "X-Admin-Token",
+                           "description": "The operator secret (`VIDMATTE_ADMIN_TOKEN`); admin routes are off without it."},
+        },
+    })
+}
+
+fn error() -> Value {
+    json!({
+        "type": "object",
+        "required": ["success", "error"],
+        "properties": {
+            "success": {"type": "boolean", "const": false},
+            "error": {
+                "type": "object",
+                "required": ["code", "message", "request_id"],
+                "properties": {
+                    "code": {"type": "string", "enum": ERROR_CODES},
+                    "message": {"type": "string", "description": "For people; never internal details."},
+                    "param": {"type": "string", "description": "The request field at fault (only with `invalid_request`)."},
+                    "request_id": {"type": "string", "description": "Equals the `X-Request-Id` header."},
+                },
+            },
+        },
+    })
+}
+
+fn job() -> Value {
+    let mut schema = object(json!({
+        "id": {"type": "string", "description": "`job_` and a ULID."},
+        "object": {"type": "string", "const": "job"},
+        "status": string_enum(&STATUSES),
+        "stage": {"type": "string", "enum": STAGES,
+                  "description": "Where a job is (or was, for failed and canceled jobs)."},
+        "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+        "model": string_enum(&models()),
+        "text_prompt": nullable(json!({"type": "string"})),
+        "output_format": string_enum(&formats()),
+        "bg_type": string_enum(&BG_TYPES),
+        "bg_color": nullable(rgb()),
+        "video_url": {"type": "string"},
+        "webhook_url": nullable(json!({"type": "string"})),
+        "metadata": {"type": "object", "additionalProperties": {"type": "string"}},
+        "output_url": nullable(json!({"type": "string", "format": "uri",
+            "description": "Signed, expiring download URL; re-signed on every read while the output is kept."})),
+        "output_expires_at": nullable(date_time()),
+        "error": nullable(json!({"type": "string"})),
+        "error_code": nullable(json!({"type": "string",
+            "description": "An error code, or `processing_failed`, `timeout`, `source_unreachable`, `canceled`."})),
+        "warnings": {"type": "array", "items": {"type": "string"}},
+        "duration_seconds": nullable(json!({"type": "number"})),
+        "width": nullable(json!({"type": "integer"})),
+        "height": nullable(json!({"type": "integer"})),
+        "fps": nullable(json!({"type": "number"})),
+        "frames": nullable(json!({"type": "integer"})),
+        "credits_estimated": nullable(json!({"type": "integer"})),
+        "credits_charged": {"type": "integer"},
+        "billing_status": string_enum(&["none", "reserved", "charged", "released"]),
+        "webhook_events": {
+            "type": "object",
+            "description": "Delivery state of each webhook event queued for this job.",
+            "propertyNames": {"enum": WEBHOOK_EVENTS},
+            "additionalProperties": string_enum(&["pending", "sent", "failed"]),
+        },
+        "created_at": date_time(),
+        "started_at": nullable(date_time()),
+        "completed_at": nullable(date_time()),
+    }));
+    // Present on API responses, absent from webhook bodies.
+    schema["properties"]["success"] = success();
+    schema
+}
+
+fn job_envelope() -> Value {
+    object(json!({
+        "success": success(),
+        "id": {"type": "string"},
+        "status": string_enum(&STATUSES),
+        "message": {"type": "string"},
+        "job": r("Job"),
+    }))
+}
+
+fn job_list() -> Value {
+    object(json!({
+        "success": success(),
+        "jobs": {"type": "array", "items": r("Job")},
+        "total": {"type": "integer", "minimum": 0},
+        "limit": {"type": "integer", "minimum": 1, "maximum": 100},
+        "offset": {"type": "integer", "minimum": 0},
+        "has_more": {"type": "boolean"},
+    }))
+}
+
+/// One server-sent event of `GET /v1/jobs/{id}/events`.
+fn job_event() -> Value {
+    json!({
+        "type": "object",
+        "required": ["event", "data"],
+        "properties": {
+            "event": {"type": "string", "enum": ["status", "progress"]},
+            "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": r("Job")},
+        },
+    })
+}
+
+fn upload() -> Value {
+    object(json!({
+        "success": success(),
+        "video_id": {"type": "string", "description": "`vid_` and a ULID."},
+        "video_url": {"type": "string", "description": "`upload://<video_id>`: pass it as a job's `video_url`."},
+        "filename": {"type": "string"},
+        "size": {"type": "integer", "minimum": 0, "description": "Bytes."},
+        "duration_seconds": {"type": "number"},
+    }))
+}
+
+fn credits() -> Value {
+    object(json!({
+        "success": success(),
+        "total": nullable(json!({"type": "integer", "description": "remaining + used + reserved; null when unlimited."})),
+        "used": {"type": "integer", "description": "Charged for completed jobs."},
+        "reserved": {"type": "integer", "description": "Held for running jobs."},
+        "remaining": nullable(json!({"type": "integer", "description": "null when unlimited."})),
+        "unlimited": {"type": "boolean"},
+    }))
+}
+
+fn usage_summary() -> Value {
+    object(json!({
+        "success": success(),
+        "days": {"type": "integer", "minimum": 1, "maximum": 90},
+        "jobs": {"type": "integer"},
+        "seconds": {"type": "number"},
+        "credits_at_list_price": {"type": "integer", "description": "What the completed jobs cost at list price (also for unlimited keys)."},
+        "by_model": {
+            "type": "object",
+            "propertyNames": {"enum": models()},
+            "additionalProperties": object(json!({
+                "jobs": {"type": "integer"}, "seconds": {"type": "number"}, "credits": {"type": "integer"},
+            })),
+        },
+        "by_status": {
+            "type": "object",
+            "propertyNames": {"enum": STATUSES},
+            "additionalProperties": {"type": "integer"},
+        },
+    }))
+}
+
+fn usage_events() -> Value {
+    let event = object(json!({
+        "id": {"type": "string"},
+        "job_id": {"type": "string"},
+        "type": string_enum(&["reserve", "charge", "release"]),
+        "model": string_enum(&models()),
+        "seconds": {"type": "number"},
+        "credits": {"type": "integer"},
+        "created_at": date_time(),
+    }));
+    object(json!({"success": success(), "events": {"type": "array", "items": event}}))
+}
+
+fn pricing() -> Value {
+    let example: serde_json::Map<String, Value> = crate::billing::PRICES
+        .iter()
+        .map(|(m, p)| (m.to_string(), json!(p)))
+        .collect();
+    object(json!({
+        "success": success(),
+        "model_pricing_credits_per_minute": {
+            "type": "object",
+            "propertyNames": {"enum": models()},
+            "additionalProperties": {"type": "integer"},
+            "examples": [example],
+        },
+    }))
+}
+
+fn download() -> Value {
+    object(json!({
+        "success": success(),
+        "download_url": {"type": "string", "format": "uri"},
+        "output_format": string_enum(&formats()),
+    }))
+}
+
+fn ready() -> Value {
+    object(json!({
+        "success": {"type": "boolean", "description": "true when every check passed."},
+        "database": {"type": "boolean"},
+        "storage": {"type": "boolean"},
+        "ffmpeg": {"type": "boolean"},
+        "models": {
+            "type": "object",
+            "propertyNames": {"enum": models()},
+            "additionalProperties": {"type": "boolean"},
+        },
+    }))
+}
+
+fn admin_config() -> Value {
+    let string = || json!({"type": "string"});
+    let config = json!({
+        "type": "object",
+        "description": "The effective configuration, without secrets.",
+        "properties": {
+            "listen": string(),
+            "data_dir": string(),
+            "database_url": nullable(string()),
+            "public_url": nullable(string()),
+            "url_allowlist": {"type": "array", "items": string()},
+            "workers": {"type": "integer"},
+            "max_running_per_key": {"type": "integer"},
+            "threads": nullable(json!({"type": "integer"})),
+            "legacy_anonymous": {"type": "boolean"},
+            "max_upload_bytes": {"type": "integer"},
+            "output_url_ttl_seconds": {"type": "integer"},
+            "retention_seconds": {"type": "integer"},
+            "lease_seconds": {"type": "integer"},
+            "log_json": {"type": "boolean"},
+            "web_dir": nullable(string()),
+            "rate_limit_per_second": {"type": "number"},
+            "rate_limit_burst": {"type": "integer"},
+            "webhook_allow_http": {"type": "boolean"},
+        },
+    });
+    object(json!({"success": success(), "config": config}))
+}
+
+fn key() -> Value {
+    object(json!({
+        "key_fingerprint": {"type": "string", "description": "First 12 hex characters of the key's SHA-256."},
+        "client_id": {"type": "string"},
+        "note": nullable(json!({"type": "string"})),
+        "credits": nullable(json!({"type": "integer", "description": "Balance; null = unlimited."})),
+        "disabled": {"type": "boolean"},
+        "created_at": date_time(),
+        "requests_per_second": nullable(json!({"type": "number", "description": "null = the server default."})),
+        "burst": nullable(json!({"type": "integer", "description": "null = the server default."})),
+        "max_running_jobs": nullable(json!({"type": "integer", "description": "null = the server default."})),
+    }))
+}
+
+fn key_created() -> Value {
+    object(json!({
+        "success": success(),
+        "api_key": {"type": "string", "description": "`vm_live_…`; shown only here."},
+        "key_fingerprint": {"type": "string"},
+        "client_id": {"type": "string"},
+        "webhook_secret": {"type": "string", "description": "`whsec_…`: signs this key's webhooks."},
+        "credits": nullable(json!({"type": "integer"})),
+    }))
+}
+
+fn webhook_event() -> Value {
+    object(json!({
+        "id": {"type": "string", "description": "`evt_` and a ULID; the same on every retry."},
+        "event": {"type": "string", "enum": WEBHOOK_EVENTS},
+        "created_at": date_time(),
+        "data": r("Job"),
+    }))
+}
+
+/// (status, component name, what it means)
+const ERRORS: [(u16, &str, &str); 12] = [
+    (400, "BadRequest", "`invalid_request`: malformed JSON, wrong type, unknown enum value or conflicting fields (`param` names the field)."),
+    (401, "Unauthorized", "`missing_api_key` or `invalid_api_key` (unknown or disabled)."),
+    (402, "PaymentRequired", "`insufficient_credits`: the balance is below the job's cost."),
+    (403, "Forbidden", "`forbidden`: an admin route without a valid `X-Admin-Token`, or an invalid or expired download signature."),
+    (404, "NotFound", "`not_found`: unknown id, or one that belongs to another key."),
+    (409, "Conflict", "`invalid_state` (e.g. starting a job that is not a draft), `idempotency_conflict` or `idempotency_in_progress`."),
+    (413, "PayloadTooLarge", "`payload_too_large`: the upload or body is above the limit."),
+    (415, "UnsupportedMediaType", "`unsupported_media_type`: not a video ffprobe can read, or a container outside the allowlist."),
+    (422, "UnprocessableVideo", "`unprocessable_video`: readable, but outside the limits (duration, pixels, fps)."),
+    (429, "RateLimited", "`rate_limited`: the key's token bucket is empty; retry after `Retry-After` seconds."),
+    (500, "InternalError", "`internal_error`: details are in the server log under the request id."),
+    (503, "Unavailable", "`unavailable`: shutting down or a dependency is down; retry after `Retry-After` seconds."),
+];
+
+pub fn error_response(status: u16) -> Value {
+    let name = ERRORS
+        .iter()
+        .find(|(s, _, _)| *s == status)
+        .map_or("InternalError", |(_, name, _)| name);
+    json!({"$ref": format!("#/components/responses/{name}")})
+}
+
+fn error_responses() -> Value {
+    let mut responses = serde_json::Map::new();
+    for (status, name, description) in ERRORS {
+        let mut headers = optional_headers();
+        if status == 429 {
+            headers = rate_headers(true);
+        }
+        headers["X-Request-Id"] = json!({"$ref": "#/components/headers/X-Request-Id"});
+        headers["Idempotent-Replayed"] = json!({"$ref": "#/components/headers/Idempotent-Replayed"});
+        if status == 429 || status == 503 {
+            headers["Retry-After"] = json!({"$ref": "#/components/headers/Retry-After"});
+        }
+        responses.insert(
+            name.to_string(),
+            json!({
+                "description": description,
+                "headers": headers,
+                "content": {"application/json": {"schema": r("Error")}},
+            }),
+        );
+    }
+    Value::Object(responses)
+}
+
+const RATE_HEADERS: [(&str, &str); 3] = [
+    ("X-RateLimit-Limit", "The key's burst: requests it may make at once."),
+    ("X-RateLimit-Remaining", "Requests left in the bucket now."),
+    ("X-RateLimit-Reset", "Epoch seconds when the bucket is full again."),
+];
+
+fn rate_header(description: &str, required: bool) -> Value {
+    json!({
+        "description": format!("{description} Sent whenever the request carried a valid `X-Api-Key`."),
+        "required": required,
+        "schema": {"type": "integer", "minimum": 0},
+    })
+}
+
+/// The rate-limit headers, inline and required (a `$ref` cannot change `required`).
+fn rate_headers(required: bool) -> Value {
+    let mut headers = json!({});
+    for (name, description) in RATE_HEADERS {
+        headers[name] = rate_header(description, required);
+    }
+    headers
+}
+
+fn optional_headers() -> Value {
+    let mut headers = json!({});
+    for (name, _) in RATE_HEADERS {
+        headers[name] = json!({"$ref": format!("#/components/headers/{name}")});
+    }
+    headers
+}
+
+fn headers() -> Value {
+    let mut headers = rate_headers(false);
+    headers["X-Request-Id"] = json!({
+        "description": "`req_` and a ULID; on every response and every log line of the request.",
+        "required": true, "schema": {"type": "string"},
+    });
+    headers["Retry-After"] = json!({
+        "description": "Seconds to wait before retrying.", "required": true,
+        "schema": {"type": "integer", "minimum": 1},
+    });
+    headers["Idempotent-Replayed"] = json!({
+        "description": "`true` when this is the stored response to an earlier request with the same `Idempotency-Key`.",
+        "required": false, "schema": {"type": "string", "const": "true"},
+    });
+    headers
+}
+
+/// Headers of a 2xx response: rate-limit headers are certain when `limited`
+/// (the operation authenticates with `X-Api-Key`).
+pub fn success_headers(limited: bool, post: bool) -> Value {
+    let mut headers = if limited {
+        rate_headers(true)
+    } else {
+        optional_headers()
+    };
+    headers["X-Request-Id"] = json!({"$ref": "#/components/headers/X-Request-Id"});
+    if post {
+        headers["Idempotent-Replayed"] = json!({"$ref": "#/components/headers/Idempotent-Replayed"});
+    }
+    headers
+}
+
+/// The POSTs vidmatte sends to a job's `webhook_url` (OpenAPI 3.1 `webhooks`).
+pub fn webhooks() -> Value {
+    let mut out = serde_json::Map::new();
+    for event in WEBHOOK_EVENTS {
+        let when = match event {
+            "job.started" => "a worker starts the job",
+            "job.completed" => "the job has completed; `data.output_url` is ready",
+            "job.failed" => "the job has failed; see `data.error` and `data.error_code`",
+            _ => "the job was canceled",
+        };
+        let header = |name: &str, description: &str| {
+            json!({"name": name, "in": "header", "required": true, "description": description,
+                   "schema": {"type": "string"}})
+        };
+        out.insert(event.to_string(), json!({"post": {
+            "operationId": format!("webhook_{}", event.replace('.', "_")),
+            "summary": format!("{event}: {when}"),
+            "description": "Sent to the job's `webhook_url`. A 2xx within 10 s is success; anything else is retried with exponential backoff and jitter (first retry after about 5–10 s, then about 30 s, 2 min, 10 min, 1 h, then hourly) for 24 h. Delivery is at least once: deduplicate on `X-Webhook-Delivery-Id`. The job's `webhook_events` shows each event's state.\n\nVerify `X-Webhook-Signature`: `sha256=` + hex HMAC-SHA256 of `\"{X-Webhook-Timestamp}.{raw body}\"` keyed with the API key's `webhook_secret`; compare in constant time and reject stale timestamps.",
+            "tags": ["Webhooks"],
+            "security": [],
+            "parameters": [
+                header("X-Webhook-Event", "The event name, as in the body."),
+                header("X-Webhook-Delivery-Id", "Stable across retries of this delivery."),
+                header("X-Webhook-Timestamp", "RFC 3339 time of this attempt; part of the signed text."),
+                header("X-Webhook-Signature", "`sha256=<hex>` of HMAC-SHA256(webhook_secret, \"{timestamp}.{raw body}\")."),
+            ],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": r("WebhookEvent")}}},
+            "responses": {
+                "2XX": {"description": "Delivered."},
+                "default": {"description": "Not delivered: retried later."},
+            },
+        }}));
+    }
+    Value::Object(out)
+}
