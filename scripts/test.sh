@@ -1,18 +1,42 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing (scripts/setup.sh, plus the
-# `webp` tools the tests use to read animated WebP back), then runs every
-# test against real ffmpeg, real weights and real clips.
+# The test command: installs what is missing (scripts/setup.sh, plus what
+# only the tests use: the `webp` tools to read animated WebP back, Debian's
+# Chromium with playwright-core for the browser test, schemathesis for the
+# OpenAPI check), then runs every test against real ffmpeg, real weights and
+# real clips.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh >/dev/null
 
-if ! command -v webpmux >/dev/null 2>&1 || ! command -v dwebp >/dev/null 2>&1; then
-  echo "test: installing webp (webpmux, dwebp) with apt-get" >&2
-  sudo_cmd=""
-  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+cache=${VIDMATTE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vidmatte}
+sudo_cmd=""
+[ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+apt_missing=()
+command -v webpmux >/dev/null 2>&1 && command -v dwebp >/dev/null 2>&1 || apt_missing+=(webp)
+[ -x /usr/bin/chromium ] || apt_missing+=(chromium)
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || apt_missing+=(nodejs npm)
+if [ ${#apt_missing[@]} -gt 0 ]; then
+  echo "test: installing ${apt_missing[*]} with apt-get" >&2
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq webp >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${apt_missing[@]}" >/dev/null
 fi
+
+# playwright-core (no dependencies of its own), verified like the weights.
+pw_version=1.65.1
+pw_sha=6f5a60be62a4fddfbe7d10c448d8fbd54547da3358f2f8a04211440471ee863e
+if [ ! -f "$cache/node/node_modules/playwright-core/package.json" ]; then
+  mkdir -p "$cache/downloads" "$cache/node"
+  tarball="$cache/downloads/playwright-core-$pw_version.tgz"
+  [ -f "$tarball" ] || (cd "$cache/downloads" && npm pack -q "playwright-core@$pw_version" >/dev/null)
+  got=$(sha256sum "$tarball" | cut -d' ' -f1)
+  if [ "$got" != "$pw_sha" ]; then
+    echo "test: $tarball has sha256 $got, expected $pw_sha; delete it and retry" >&2
+    exit 1
+  fi
+  npm install -q --no-save --no-audit --no-fund --prefix "$cache/node" "$tarball" >/dev/null
+fi
+
+bash scripts/schemathesis.sh --install-only
 
 cargo test --release --workspace --locked -- --test-threads 2

@@ -50,6 +50,16 @@ fn sdk_flow_upload_create_poll_download() {
     let (width, _, frames) = decode_webm(&bytes, dir.path());
     assert_eq!(frames.len(), 30);
     assert_person_matted(&frames, width);
+    // Players seek with byte ranges.
+    let part = server
+        .client
+        .get(url)
+        .header("Range", "bytes=0-99")
+        .send()
+        .unwrap();
+    assert_eq!(part.status(), 206);
+    assert_eq!(part.headers()["content-type"], "video/webm");
+    assert_eq!(part.bytes().unwrap(), bytes.slice(0..100));
     let tampered = url.replace("signature=", "signature=00");
     assert_eq!(server.client.get(tampered).send().unwrap().status(), 403);
 }

@@ -1,8 +1,10 @@
-//! Signed, expiring downloads of finished outputs, served by vidmatte.
+//! Signed, expiring downloads of finished outputs, served by vidmatte
+//! (byte ranges, conditional requests and HEAD by tower-http's `ServeFile`,
+//! so players can seek).
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 use vidmatte_media::OutputFormat;
@@ -21,6 +23,7 @@ pub async fn download(
     State(app): State<AppState>,
     Path(id): Path<String>,
     Query(q): Query<Signed>,
+    request: Request,
 ) -> ApiResult<Response> {
     let forbidden = || {
         ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this download link is invalid or has expired; fetch the job again for a fresh output_url")
@@ -41,18 +44,22 @@ pub async fn download(
         .filter(|_| job.status == "completed")
         .ok_or_else(|| ApiError::not_found("output"))?;
     let format: OutputFormat = job.output_format.parse().map_err(ApiError::internal)?;
-    let file = tokio::fs::File::open(&path)
+    if !std::path::Path::new(&path).is_file() {
+        return Err(ApiError::not_found("output"));
+    }
+    let served = tower_http::services::ServeFile::new(&path)
+        .try_call(request)
         .await
-        .map_err(|_| ApiError::not_found("output"))?;
-    let length = file.metadata().await.map_err(ApiError::internal)?.len();
-    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
-    Response::builder()
-        .header(header::CONTENT_TYPE, format.mime_type())
-        .header(header::CONTENT_LENGTH, length)
-        .header(
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{id}.{}\"", format.extension()),
-        )
-        .body(body)
-        .map_err(ApiError::internal)
+        .map_err(ApiError::internal)?;
+    let mut response = served.map(Body::new);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.mime_type()),
+    );
+    let disposition = format!("attachment; filename=\"{id}.{}\"", format.extension());
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
 }

@@ -1,0 +1,252 @@
+// Browser test of the web page at `/`: a real Chromium drives the page against
+// a running `vidmatte serve`, uploads a real clip, processes it with a real
+// model and checks the result really is transparent and downloads as WebM.
+//
+//   node crates/cli/tests/browser/page.cjs <base_url> <api_key> <clip_path> <download_dir>
+//
+// Needs `playwright-core` on NODE_PATH and Chromium at $CHROMIUM (default
+// /usr/bin/chromium). Prints one line of JSON and exits 0 on success; on any
+// failure prints the reason, saves a screenshot into <download_dir> and exits 1.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const [baseArg, apiKey, clipPath, downloadDir] = process.argv.slice(2);
+if (!baseArg || !apiKey || !clipPath || !downloadDir) {
+  console.error('usage: node page.cjs <base_url> <api_key> <clip_path> <download_dir>');
+  process.exit(2);
+}
+const base = baseArg.replace(/\/+$/, '') + '/';
+const PROCESS_TIMEOUT_MS = Number(process.env.VIDMATTE_BROWSER_TIMEOUT_MS || 240000);
+const OVERALL_TIMEOUT_MS = PROCESS_TIMEOUT_MS + 120000;
+
+let browser = null;
+let page = null;
+let step = 'starting';
+const started = Date.now();
+const pageErrors = [];
+
+function ms() { return Date.now() - started; }
+
+async function fail(reason) {
+  const shot = path.join(downloadDir, 'browser-failure.png');
+  let saved = false;
+  try {
+    if (page) { await page.screenshot({ path: shot, fullPage: true, timeout: 10000 }); saved = true; }
+  } catch (_) { /* the page may be gone */ }
+  let extra = '';
+  try {
+    if (page) {
+      const errs = await page.locator('#errors').innerText({ timeout: 2000 });
+      if (errs.trim()) extra += ` | page errors: ${errs.replace(/\s+/g, ' ').trim()}`;
+      const jobErr = await page.locator('#job-error').innerText({ timeout: 2000 });
+      if (jobErr.trim()) extra += ` | job error: ${jobErr.replace(/\s+/g, ' ').trim()}`;
+    }
+  } catch (_) { /* best effort */ }
+  if (pageErrors.length) extra += ` | uncaught in page: ${pageErrors.join(' ; ')}`;
+  console.error(`browser test failed at step "${step}" after ${ms()} ms: ${reason}${extra}${saved ? ` (screenshot: ${shot})` : ''}`);
+  try { if (browser) await browser.close(); } catch (_) { /* ignore */ }
+  process.exit(1);
+}
+
+function check(cond, reason) {
+  if (!cond) throw new Error(reason);
+}
+
+const watchdog = setTimeout(() => {
+  fail(`the whole test took longer than ${OVERALL_TIMEOUT_MS / 1000} s`);
+}, OVERALL_TIMEOUT_MS);
+
+async function main() {
+  check(fs.existsSync(clipPath), `clip not found: ${clipPath}`);
+  fs.mkdirSync(downloadDir, { recursive: true });
+
+  step = 'launch chromium';
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(String(e && e.message || e)));
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
+
+  step = 'open the page';
+  const res = await page.goto(base, { waitUntil: 'load' });
+  check(res && res.ok(), `GET / answered ${res && res.status()}`);
+  await page.waitForSelector('[data-testid=dropzone]', { state: 'visible' });
+  const title = await page.title();
+  check(/vidmatte/i.test(title), `unexpected page title: ${title}`);
+  // Nothing from a CDN: every request so far went to the server itself.
+  const foreign = requests.filter((u) => !u.startsWith(base) && !u.startsWith('data:') && !u.startsWith('blob:'));
+  check(foreign.length === 0, `the page loaded things from elsewhere: ${foreign.join(', ')}`);
+
+  // ---- error path: a wrong key is explained in words, not codes.
+  step = 'wrong API key';
+  await page.fill('[data-testid=key-input]', 'vm_live_' + 'X'.repeat(32));
+  await page.click('[data-testid=key-save]');
+  await page.waitForSelector('[data-testid=key-status].bad', { timeout: 15000 });
+  const wrongKeyText = (await page.locator('[data-testid=key-status]').innerText()).replace(/\s+/g, ' ').trim();
+  check(/not accepted/i.test(wrongKeyText), `the wrong key is not explained: ${wrongKeyText}`);
+  check(!/invalid_api_key|"error"|\{|\b401\b/.test(wrongKeyText), `the message shows raw codes/JSON: ${wrongKeyText}`);
+  check(await page.locator('[data-testid=start]').isDisabled(), 'start is enabled with a rejected key');
+
+  // ---- the real key, remembered across a reload.
+  step = 'enter the API key';
+  await page.fill('[data-testid=key-input]', apiKey);
+  await page.click('[data-testid=key-save]');
+  await page.waitForSelector('[data-testid=key-status].ok', { timeout: 15000 });
+  check(!/not accepted/i.test(await page.locator('[data-testid=key-status]').innerText()), 'the wrong-key message stayed after a good key was accepted');
+  step = 'key remembered after reload';
+  await page.reload({ waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=key-status].ok', { timeout: 15000 });
+  check(await page.inputValue('[data-testid=key-input]') === apiKey, 'the key was not remembered');
+  await page.waitForSelector('[data-testid=credits]:not([hidden])', { timeout: 10000 });
+
+  // ---- options: light, webm, transparent.
+  step = 'choose options';
+  await page.click('[data-testid=model-light]');
+  await page.click('[data-testid=format-webm]');
+  await page.click('[data-testid=bg-transparent]');
+  check(await page.isChecked('#model-light'), 'model light not selected');
+  check(await page.isChecked('#format-webm'), 'format webm not selected');
+  check(await page.isChecked('#bg-transparent'), 'background transparent not selected');
+  check(await page.isHidden('#prompt-field'), 'the prompt field shows for a model other than pro');
+  check(await page.isHidden('#color-field'), 'the colour picker shows for a background other than custom');
+
+  // ---- upload.
+  step = 'upload the clip';
+  const uploadStart = Date.now();
+  await page.setInputFiles('[data-testid=file-input]', clipPath);
+  await page.waitForSelector('#input-video', { timeout: 10000 });
+  await page.waitForSelector('[data-testid=upload].done, [data-testid=upload].failed', { timeout: 60000 });
+  check(await page.locator('[data-testid=upload].done').count() === 1,
+    `upload failed: ${await page.locator('[data-testid=upload-detail]').innerText()}`);
+  const uploadMs = Date.now() - uploadStart;
+  const uploadDetail = await page.locator('[data-testid=upload-detail]').innerText();
+  check(/uploaded/i.test(uploadDetail), `upload panel says: ${uploadDetail}`);
+
+  // ---- start and follow progress.
+  step = 'start the job';
+  await page.waitForSelector('[data-testid=start]:not([disabled])', { timeout: 10000 });
+  const processStart = Date.now();
+  await page.click('[data-testid=start]');
+  await page.waitForSelector('[data-testid=job-status][data-job-id]', { timeout: 30000 });
+  const jobId = await page.getAttribute('[data-testid=job-status]', 'data-job-id');
+  check(/^job_/.test(jobId || ''), `no job id on the page: ${jobId}`);
+
+  step = 'wait for completion';
+  const seenProgress = new Set();
+  const seenStages = new Set();
+  for (;;) {
+    const st = await page.getAttribute('[data-testid=job-status]', 'data-status');
+    const pct = await page.getAttribute('#job-bar', 'aria-valuenow');
+    seenProgress.add(pct);
+    seenStages.add(await page.locator('[data-testid=stage-text]').innerText());
+    if (st === 'completed') break;
+    if (st === 'failed' || st === 'canceled') {
+      throw new Error(`the job ended ${st}: ${(await page.locator('[data-testid=job-error]').innerText()).trim()}`);
+    }
+    if (Date.now() - processStart > PROCESS_TIMEOUT_MS) {
+      throw new Error(`the job did not finish within ${PROCESS_TIMEOUT_MS / 1000} s (status ${st}, ${pct}%)`);
+    }
+    await page.waitForTimeout(250);
+  }
+  const processingMs = Date.now() - processStart;
+  check(requests.some((u) => u.includes(`/v1/jobs/${jobId}/events`)), 'the page never opened the event stream');
+
+  // ---- the preview is really transparent: read pixels back through a canvas.
+  step = 'check the preview for transparency';
+  await page.waitForSelector('[data-testid=result-video]', { timeout: 15000 });
+  const boxBg = await page.$eval('[data-testid=result-preview]', (el) => getComputedStyle(el).backgroundImage);
+  check(/gradient/.test(boxBg), `the result is not shown over a checkerboard (background-image: ${boxBg})`);
+  const pixels = await page.evaluate(async () => {
+    const v = document.getElementById('result-video');
+    const until = (ok, ev, ms) => new Promise((resolve, reject) => {
+      if (ok()) return resolve();
+      const t = setTimeout(() => reject(new Error(`timed out waiting for ${ev} (readyState ${v.readyState}, error ${v.error && v.error.message})`)), ms);
+      const on = () => { if (ok()) { clearTimeout(t); v.removeEventListener(ev, on); resolve(); } };
+      v.addEventListener(ev, on);
+    });
+    await until(() => v.readyState >= 2, 'loadeddata', 30000);
+    if (v.error) throw new Error(`the result video failed to load: ${v.error.message}`);
+    v.pause();
+    const target = isFinite(v.duration) && v.duration > 0 ? Math.min(v.duration / 2, Math.max(0, v.duration - 0.1)) : 0.5;
+    if (Math.abs(v.currentTime - target) > 0.01) {
+      const seeked = new Promise((resolve) => v.addEventListener('seeked', resolve, { once: true }));
+      v.currentTime = target;
+      await Promise.race([seeked, new Promise((r) => setTimeout(r, 10000))]);
+    }
+    await until(() => v.readyState >= 2, 'canplay', 15000);
+    const w = v.videoWidth, h = v.videoHeight;
+    const c = document.createElement('canvas');
+    c.width = w; c.height = h;
+    const ctx = c.getContext('2d', { willReadFrequently: true });
+    ctx.clearRect(0, 0, w, h);
+    ctx.drawImage(v, 0, 0, w, h);
+    const data = ctx.getImageData(0, 0, w, h).data; // throws if the canvas were tainted
+    let clear = 0, solid = 0;
+    for (let i = 3; i < data.length; i += 4) {
+      if (data[i] < 128) clear++;
+      if (data[i] > 200) solid++;
+    }
+    return { width: w, height: h, time: v.currentTime, target, duration: v.duration, total: w * h, clear, solid };
+  });
+  check(Math.abs(pixels.time - pixels.target) < 0.25,
+    `the result preview cannot be scrubbed: asked for ${pixels.target} s, got ${pixels.time} s`);
+  check(pixels.total > 0, `the result video has no frame size (${JSON.stringify(pixels)})`);
+  check(pixels.clear > 0, `no transparent pixels in the preview frame (${JSON.stringify(pixels)})`);
+  check(pixels.solid > 0, `no opaque pixels in the preview frame (${JSON.stringify(pixels)})`);
+  check(pixels.clear / pixels.total > 0.01 && pixels.solid / pixels.total > 0.01,
+    `the matte is (almost) all one thing: ${JSON.stringify(pixels)}`);
+
+  // ---- download.
+  step = 'download the result';
+  const dlLink = page.locator('[data-testid=download]');
+  check(await dlLink.isVisible(), 'no download button');
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }), dlLink.click()]);
+  const failure = await download.failure();
+  check(!failure, `download failed: ${failure}`);
+  const file = path.join(downloadDir, download.suggestedFilename() || `${jobId}.webm`);
+  await download.saveAs(file);
+  const bytes = fs.readFileSync(file);
+  check(bytes.length > 0, 'the downloaded file is empty');
+  const magic = bytes.subarray(0, 4).toString('hex');
+  check(magic === '1a45dfa3', `the download does not start with the WebM/EBML magic (got ${magic})`);
+
+  // ---- the job is in the recent list, marked done.
+  step = 'recent jobs list';
+  const item = page.locator(`[data-testid=job-item][data-job-id="${jobId}"]`);
+  await item.waitFor({ state: 'visible', timeout: 15000 });
+  const itemText = (await item.innerText()).replace(/\s+/g, ' ');
+  check(/done/i.test(itemText) && /light/i.test(itemText) && /webm/i.test(itemText), `the list entry reads: ${itemText}`);
+
+  step = 'screenshots';
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(downloadDir, 'page-1280x800.png') });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: path.join(downloadDir, 'page-390x844.png'), fullPage: true });
+
+  check(pageErrors.length === 0, `uncaught errors in the page: ${pageErrors.join(' ; ')}`);
+  await browser.close();
+  clearTimeout(watchdog);
+  console.log(JSON.stringify({
+    ok: true,
+    job_id: jobId,
+    upload_ms: uploadMs,
+    processing_ms: processingMs,
+    total_ms: ms(),
+    progress_values_seen: seenProgress.size,
+    stages_seen: [...seenStages],
+    preview: pixels,
+    download: { file, bytes: bytes.length, magic },
+    wrong_key_message: wrongKeyText,
+  }));
+  process.exit(0);
+}
+
+main().catch((e) => fail(e && e.message ? e.message : String(e)));
