@@ -122,6 +122,14 @@ async fn run_job(app: &AppState, owner: &str, job: JobRow) {
     metrics::counter!("vidmatte_jobs_finished_total", "model" => job.model.clone(), "outcome" => outcome).increment(1);
     metrics::histogram!("vidmatte_job_duration_seconds", "model" => job.model.clone(), "format" => job.output_format.clone())
         .record(started.elapsed().as_secs_f64());
+    if matches!((&recorded, outcome), (Ok(true), "completed")) {
+        if let Ok(Some(done)) = app.store.job_by_id(&job.id).await {
+            metrics::counter!("vidmatte_credits_charged_total", "model" => job.model.clone())
+                .increment(done.credits_charged.max(0) as u64);
+            metrics::counter!("vidmatte_frames_processed_total", "model" => job.model.clone())
+                .increment(done.frames.unwrap_or(0).max(0) as u64);
+        }
+    }
     match recorded {
         Ok(true) => tracing::info!(
             outcome,
