@@ -94,7 +94,10 @@
 
   function propertyLines(s, depth, seen) {
     const required = new Set(s.required || []);
-    return Object.entries(s.properties || {}).map(([key, prop]) => {
+    // Required fields first; the rest as the document lists them.
+    const entries = Object.entries(s.properties || {});
+    entries.sort(([a], [b]) => Number(required.has(b)) - Number(required.has(a)));
+    return entries.map(([key, prop]) => {
       const [resolved] = deref(prop);
       const description = prop.description || resolved.description;
       return `<div><span class="k">${esc(key)}</span>${required.has(key) ? '<span class="req" title="always present / required">*</span>' : ""}: ${tree(prop, depth, seen)}${constraints(resolved)}${description ? ` <span class="d">— ${mdInline(description)}</span>` : ""}</div>`;
@@ -142,7 +145,9 @@
     video_url: "upload://vid_01J…", webhook_url: "https://example.com/hooks/vidmatte",
   };
 
-  function example(node, name = "", depth = 0) {
+  // `defaults`: also fill optional fields that have a default (a create
+  // body); a start body's defaults would override the draft, so not there.
+  function example(node, name = "", depth = 0, defaults = true) {
     const s = merged(deref(node)[0]);
     if (Array.isArray(s.examples) && s.examples.length) return s.examples[0];
     if (s.default !== undefined) return s.default;
@@ -154,7 +159,7 @@
       const required = new Set(s.required || []);
       for (const [key, prop] of Object.entries(s.properties || {})) {
         const p = deref(prop)[0];
-        if (required.has(key) || (depth === 0 && p.default !== undefined)) out[key] = example(prop, key, depth + 1);
+        if (required.has(key) || (defaults && depth === 0 && p.default !== undefined)) out[key] = example(prop, key, depth + 1);
       }
       return out;
     }
@@ -187,8 +192,11 @@
     if (content["multipart/form-data"]) {
       parts.push('-F "file=@clip.mp4"');
     } else if (content["application/json"]) {
-      parts.push('-H "Content-Type: application/json"');
-      parts.push(`-d ${shellQuote(JSON.stringify(example(content["application/json"].schema || {})))}`);
+      const body = example(content["application/json"].schema || {}, "", 0, Boolean(op.requestBody.required));
+      if (op.requestBody.required || (body && Object.keys(body).length)) {
+        parts.push('-H "Content-Type: application/json"');
+        parts.push(`-d ${shellQuote(JSON.stringify(body))}`);
+      }
     }
     return parts.join(" \\\n  ");
   }
@@ -211,23 +219,23 @@
   function parameters(op) {
     const params = (op.parameters || []).map((p) => deref(p)[0]);
     if (!params.length) return "";
-    const rows = params.map((p) => `<tr><td><code>${esc(p.name)}</code>${p.required ? '<span class="req" title="required">*</span>' : ""}</td><td>${esc(p.in)}</td><td class="tree" style="background:none;padding:6px 8px">${tree(p.schema || {})}${constraints(p.schema || {})}</td><td>${mdInline(p.description || "")}</td></tr>`).join("");
-    return `<div class="label">Parameters</div><table class="params"><thead><tr><th>Name</th><th>In</th><th>Type</th><th>Description</th></tr></thead><tbody>${rows}</tbody></table>`;
+    const rows = params.map((p) => `<tr><td style="white-space:nowrap"><code>${esc(p.name)}</code>${p.required ? '<span class="req" title="required">*</span>' : ""}</td><td>${esc(p.in)}</td><td class="tree" style="background:none;padding:6px 8px">${tree(p.schema || {})}${constraints(p.schema || {})}</td><td>${mdInline(p.description || "")}</td></tr>`).join("");
+    return `<div class="d-label">Parameters</div><table class="params"><thead><tr><th>Name</th><th>In</th><th>Type</th><th>Description</th></tr></thead><tbody>${rows}</tbody></table>`;
   }
 
   function requestBody(op) {
     if (!op.requestBody) return "";
     const body = deref(op.requestBody)[0];
-    return `<div class="label">Request body${body.required ? "" : " (optional)"}</div>` +
+    return `<div class="d-label">Request body${body.required ? "" : " (optional)"}</div>` +
       Object.entries(body.content || {}).map(([type, media]) =>
-        `<div class="chips"><span class="chip">${esc(type)}</span></div>${media.schema ? treeBlock(media.schema) : ""}`).join("");
+        `<div class="d-chips"><span class="d-chip">${esc(type)}</span></div>${media.schema ? treeBlock(media.schema) : ""}`).join("");
   }
 
   function headerChips(headers) {
     return Object.entries(headers || {}).map(([name, h]) => {
       const header = deref(h)[0];
       const text = header.required ? `<b>${esc(name)}</b>` : esc(name);
-      return `<span class="chip" title="${esc(header.description || "")}${header.required ? " (always sent)" : ""}">${text}</span>`;
+      return `<span class="d-chip" title="${esc(header.description || "")}${header.required ? " (always sent)" : ""}">${text}</span>`;
     }).join("");
   }
 
@@ -237,18 +245,18 @@
     for (const [status, r] of Object.entries(op.responses || {})) {
       if (r.$ref) {
         const resolved = deref(r)[0];
-        errors.push(`<a class="chip" href="#errors" title="${esc(resolved.description || "")}"><b>${esc(status)}</b> ${esc(r.$ref.split("/").pop())}</a>`);
+        errors.push(`<a class="d-chip" href="#errors" title="${esc(resolved.description || "")}"><b>${esc(status)}</b> ${esc(r.$ref.split("/").pop())}</a>`);
         continue;
       }
       const media = Object.entries(r.content || {}).map(([type, m]) => {
         const schema = m.schema ? deref(m.schema)[0] : null;
         const plain = !schema || (types(schema).join() === "string" && !schema.contentSchema && !m.schema.$ref);
-        return `<div class="chips"><span class="chip">${esc(type)}</span></div>${plain ? "" : treeBlock(m.schema)}`;
+        return `<div class="d-chips"><span class="d-chip">${esc(type)}</span></div>${plain ? "" : treeBlock(m.schema)}`;
       }).join("");
-      ok.push(`<div class="resp"><div class="resp-head"><span class="code ${statusClass(status)}">${esc(status)}</span><span>${mdInline(r.description || "")}</span></div>${media}<div class="chips" style="margin-top:6px"><span class="d">headers:</span>${headerChips(r.headers)}</div></div>`);
+      ok.push(`<div class="resp"><div class="resp-head"><span class="code ${statusClass(status)}">${esc(status)}</span><span>${mdInline(r.description || "")}</span></div>${media}<div class="d-chips" style="margin-top:6px"><span class="d">headers:</span>${headerChips(r.headers)}</div></div>`);
     }
-    return `<div class="label">Responses</div>${ok.join("")}` +
-      (errors.length ? `<div class="label">Errors (the <a href="#errors">Error</a> shape)</div><div class="chips">${errors.join("")}</div>` : "");
+    return `<div class="d-label">Responses</div>${ok.join("")}` +
+      (errors.length ? `<div class="d-label">Errors (the <a href="#errors">Error</a> shape)</div><div class="d-chips">${errors.join("")}</div>` : "");
   }
 
   function operation(path, method, op) {
@@ -259,7 +267,7 @@
       ${parameters(op)}
       ${requestBody(op)}
       ${responses(op)}
-      <div class="label">Example</div>
+      <div class="d-label">Example</div>
       ${codeBlock(curl(path, method, op), `curl for ${method.toUpperCase()} ${path}`)}
     </article>`;
   }
@@ -275,18 +283,20 @@
     return `<section id="overview"><h1>${esc(info.title || "API")} <span class="d" style="font-size:1rem">v${esc(info.version || "")}</span></h1>
       ${info.summary ? `<p class="summary">${mdInline(info.summary)}</p>` : ""}
       ${md(info.description)}
-      <div class="label">Base URL</div><p><code>${esc(base)}</code></p>
-      <div class="label">Authentication</div><ul>${schemes}</ul>
-      <div class="label">Headers</div><ul>${headers}</ul></section>`;
+      <div class="d-label">Base URL</div><p><code>${esc(base)}</code></p>
+      <div class="d-label">Authentication</div><ul>${schemes}</ul>
+      <div class="d-label">Headers</div><ul>${headers}</ul></section>`;
   }
 
   function errorsSection() {
     const components = (doc.components || {}).responses || {};
-    const statusOf = {};
+    const statusOf = Object.fromEntries(Object.entries(components)
+      .filter(([, r]) => r["x-status"] != null).map(([name, r]) => [name, String(r["x-status"])]));
     for (const item of Object.values(doc.paths || {})) {
       for (const op of Object.values(item)) {
         for (const [status, r] of Object.entries(op.responses || {})) {
-          if (r.$ref) statusOf[r.$ref.split("/").pop()] = status;
+          const name = r.$ref && r.$ref.split("/").pop();
+          if (name && !statusOf[name]) statusOf[name] = status;
         }
       }
     }
@@ -297,8 +307,8 @@
     return `<section id="errors"><h2>Errors</h2>
       <p>Every failure has this shape; <code>error.code</code> is stable, <code>error.message</code> is for people, <code>param</code> names the field at fault, and <code>request_id</code> equals the <code>X-Request-Id</code> header (quote it when you report a problem).</p>
       ${treeBlock({ $ref: "#/components/schemas/Error" })}
-      <div class="label">Example</div>${codeBlock(JSON.stringify(sample, null, 2), "error example")}
-      <div class="label">Statuses</div>
+      <div class="d-label">Example</div>${codeBlock(JSON.stringify(sample, null, 2), "error example")}
+      <div class="d-label">Statuses</div>
       <table class="params"><thead><tr><th>HTTP</th><th>Name</th><th>Codes and when</th></tr></thead><tbody>${rows}</tbody></table></section>`;
   }
 
@@ -332,7 +342,8 @@ def verify_vidmatte(raw: bytes, headers, webhook_secret: str) -> bool:
     return abs((datetime.now(timezone.utc) - sent).total_seconds()) < 300`;
 
   function webhooksSection() {
-    const hooks = Object.entries(doc.webhooks || {});
+    const position = ([, item]) => ((item.post || {})["x-order"] == null ? 1e9 : item.post["x-order"]);
+    const hooks = Object.entries(doc.webhooks || {}).sort((a, b) => position(a) - position(b));
     if (!hooks.length) return "";
     const first = hooks[0][1].post || {};
     const events = hooks.map(([name, item]) =>
@@ -343,10 +354,10 @@ def verify_vidmatte(raw: bytes, headers, webhook_secret: str) -> bool:
     return `<section id="webhooks"><h2>Webhooks</h2>
       <p>Give a job a <code>webhook_url</code> and vidmatte POSTs these events to it, signed with your key's <code>webhook_secret</code> (shown when the key is created).</p>
       ${md(first.description)}
-      <div class="label">Events</div><table class="params"><tbody>${events}</tbody></table>
-      <div class="label">Headers</div><table class="params"><tbody>${headers}</tbody></table>
-      <div class="label">Body</div>${body ? treeBlock(body) : ""}
-      <div class="label">Verifying the signature</div>
+      <div class="d-label">Events</div><table class="params"><tbody>${events}</tbody></table>
+      <div class="d-label">Headers</div><table class="params"><tbody>${headers}</tbody></table>
+      <div class="d-label">Body</div>${body ? treeBlock(body) : ""}
+      <div class="d-label">Verifying the signature</div>
       <div class="tabs" role="tablist">
         <button type="button" role="tab" aria-selected="true" data-tab="verify-node">Node.js</button>
         <button type="button" role="tab" aria-selected="false" data-tab="verify-python">Python</button>
@@ -365,6 +376,8 @@ def verify_vidmatte(raw: bytes, headers, webhook_secret: str) -> bool:
         byTag.get(tag).ops.push([path, method, op]);
       }
     }
+    const order = ([, , op]) => (op["x-order"] == null ? 1e9 : op["x-order"]);
+    for (const group of byTag.values()) group.ops.sort((a, b) => order(a) - order(b));
     return [...byTag.values()].filter((g) => g.ops.length);
   }
 
@@ -440,7 +453,7 @@ def verify_vidmatte(raw: bytes, headers, webhook_secret: str) -> bool:
     .catch((error) => {
       const status = $("#status");
       if (status) {
-        status.classList.add("bad");
+        status.classList.add("is-bad");
         status.textContent = `Could not load the API description: ${error.message}`;
       }
     });

@@ -6,10 +6,13 @@
 //! response and the rate-limit headers. Enumerations (models, formats,
 //! webhook events, prices) come from the code that enforces them.
 
+mod requests;
+mod responses;
 mod routes;
 mod schemas;
 #[cfg(test)]
 mod tests;
+mod webhooks;
 
 use axum::extract::State;
 use axum::Json;
@@ -24,10 +27,12 @@ pub async fn serve(State(app): State<AppState>) -> Json<Value> {
 /// The whole document; `public_url` becomes its only server.
 pub fn document(public_url: &str) -> Value {
     let mut paths = Map::new();
-    for op in routes::all() {
+    for (order, op) in routes::all().into_iter().enumerate() {
         let (path, method) = (op.path, op.method);
         let item = paths.entry(path).or_insert_with(|| json!({}));
         item[method] = op.into_json();
+        // The router's order, for readers (JSON objects here are sorted by key).
+        item[method]["x-order"] = json!(order);
     }
     json!({
         "openapi": "3.1.0",
@@ -43,7 +48,7 @@ pub fn document(public_url: &str) -> Value {
         "tags": routes::tags(),
         "security": [{"ApiKey": []}],
         "paths": paths,
-        "webhooks": schemas::webhooks(),
+        "webhooks": webhooks::webhooks(),
         "components": schemas::components(),
     })
 }
@@ -153,7 +158,7 @@ impl Op {
     pub fn errors(mut self, statuses: &[u16]) -> Self {
         for status in statuses {
             self.responses
-                .insert(status.to_string(), schemas::error_response(*status));
+                .insert(status.to_string(), responses::error_response(*status));
         }
         self
     }
@@ -173,12 +178,13 @@ impl Op {
         if self.is_post() {
             // A malformed Idempotency-Key, a reused one, an over-long body.
             implied.extend([400, 409, 413]);
-            self.params.push(json!({"$ref": "#/components/parameters/IdempotencyKey"}));
+            self.params
+                .push(json!({"$ref": "#/components/parameters/IdempotencyKey"}));
         }
         for status in implied {
             self.responses
                 .entry(status.to_string())
-                .or_insert_with(|| schemas::error_response(status));
+                .or_insert_with(|| responses::error_response(status));
         }
         // A request that got past authentication with a key always passed the
         // rate limiter, which stamps its verdict on the response.
@@ -187,7 +193,7 @@ impl Op {
         for (status, response) in self.responses.iter_mut() {
             if response.get("$ref").is_none() {
                 let success = status.starts_with('2');
-                response["headers"] = schemas::success_headers(limited && success, post);
+                response["headers"] = responses::success_headers(limited && success, post);
             }
         }
         let security = match self.auth {

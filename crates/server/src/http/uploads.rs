@@ -84,12 +84,13 @@ async fn receive(
         {
             size += chunk.len() as u64;
             if size > app.config.max_upload_bytes {
+                drain(&mut field).await;
                 return Err(ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "payload_too_large",
                     format!(
-                        "uploads are limited to {} MB",
-                        app.config.max_upload_bytes / (1024 * 1024)
+                        "uploads are limited to {}",
+                        human_size(app.config.max_upload_bytes)
                     ),
                 ));
             }
@@ -139,4 +140,28 @@ async fn receive(
             "filename": filename, "size": size, "duration_seconds": info.duration_seconds,
         })),
     ))
+}
+
+/// Reads (and drops) a little more of a refused upload before answering, so
+/// that a client still sending gets the 413 instead of a broken connection
+/// (what a web server's lingering close does); at most 16 MB or 5 s.
+async fn drain(field: &mut axum::extract::multipart::Field<'_>) {
+    let mut left: u64 = 16 * 1024 * 1024;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while let Ok(Some(chunk)) = field.chunk().await {
+            left = left.saturating_sub(chunk.len() as u64);
+            if left == 0 {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
+fn human_size(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{} MB", bytes / (1024 * 1024))
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
 }

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::schemas::{formats, models, nullable, r, string_enum, BG_TYPES, STATUSES};
+use super::schemas::{nullable, r, string_enum, STATUSES};
 use super::{Auth, Op};
 
 pub fn tags() -> Value {
@@ -67,58 +67,6 @@ fn job_id() -> Value {
     path_param("id", "The job's id (`job_…`).")
 }
 
-/// The settings a draft's start may still change.
-fn job_settings() -> serde_json::Map<String, Value> {
-    let properties = json!({
-        "output_format": nullable(json!({"type": "string", "enum": formats(), "default": "webm",
-            "description": "webm (VP9 + alpha), mov (ProRes 4444 + alpha), mp4 (H.264, opaque: needs a background), gif (1-bit alpha), webp (animated, alpha), png_sequence (zip of RGBA PNGs)."})),
-        "bg_type": nullable(json!({"type": "string", "enum": BG_TYPES, "default": "transparent",
-            "description": "green is (0,255,0), blue (0,0,255); custom needs `bg_color`."})),
-        "bg_color": nullable(json!({
-            "type": "array", "minItems": 3, "maxItems": 3,
-            "items": {"type": "integer", "minimum": 0, "maximum": 255},
-            "description": "Required iff `bg_type` is custom (given alone, it implies custom)."})),
-        "background": nullable(json!({
-            "type": "object",
-            "description": "Alias of `bg_type`/`bg_color`; 400 if it disagrees with them.",
-            "properties": {
-                "type": nullable(string_enum(&BG_TYPES)),
-                "color": nullable(json!({"type": "array", "minItems": 3, "maxItems": 3,
-                    "items": {"type": "integer", "minimum": 0, "maximum": 255}})),
-            },
-        })),
-        "model": nullable(json!({"type": "string", "enum": models(), "default": "original"})),
-        "text_prompt": nullable(json!({"type": "string", "minLength": 1, "maxLength": 500,
-            "description": "Only with model pro: what to keep; commas separate several subjects."})),
-        "webhook_url": nullable(json!({"type": "string", "maxLength": 2048,
-            "description": "https (http only if the operator allows it); private and local addresses are refused."})),
-    });
-    match properties {
-        Value::Object(map) => map,
-        _ => unreachable!("a JSON object literal"),
-    }
-}
-
-pub fn job_create_body() -> Value {
-    let mut properties = job_settings();
-    properties.insert("video_url".into(), json!({"type": "string", "minLength": 1, "pattern": "\\S",
-        "description": "`upload://<video_id>` from an upload, or an external http(s) URL (at most 2048 characters; private and local addresses are refused).",
-        "examples": ["upload://vid_01JABCDEF0123456789ABCDEFG", "https://example.com/clip.mp4"]}));
-    properties.insert("auto_start".into(), nullable(json!({"type": "boolean", "default": true,
-        "description": "false creates a draft (`status: created`) to start later."})));
-    properties.insert("metadata".into(), nullable(json!({
-        "type": "object", "maxProperties": 20,
-        "propertyNames": {"maxLength": 100},
-        "additionalProperties": {"type": "string", "maxLength": 500},
-        "description": "Your own ids, returned verbatim."})));
-    json!({"type": "object", "required": ["video_url"], "properties": properties})
-}
-
-pub fn job_start_body() -> Value {
-    json!({"type": ["object", "null"], "properties": job_settings(),
-           "description": "Settings that override the draft's."})
-}
-
 fn created(op: Op, what: &str, schema: Value) -> Op {
     op.ok(201, what, schema.clone()).ok(
         200,
@@ -139,12 +87,30 @@ fn create_job() -> Op {
 }
 
 fn list_jobs() -> Op {
-    Op::new("get", "/v1/jobs", "Jobs", "listJobs", "List jobs, newest first")
-        .param(query("limit", "Page size.", json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 20})))
-        .param(query("offset", "Jobs to skip.", json!({"type": "integer", "minimum": 0, "default": 0})))
-        .param(query("status", "Only jobs with this status.", string_enum(&STATUSES)))
-        .ok(200, "A page of the caller's jobs.", r("JobList"))
-        .errors(&[400])
+    Op::new(
+        "get",
+        "/v1/jobs",
+        "Jobs",
+        "listJobs",
+        "List jobs, newest first",
+    )
+    .param(query(
+        "limit",
+        "Page size.",
+        json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+    ))
+    .param(query(
+        "offset",
+        "Jobs to skip.",
+        json!({"type": "integer", "minimum": 0, "default": 0}),
+    ))
+    .param(query(
+        "status",
+        "Only jobs with this status.",
+        string_enum(&STATUSES),
+    ))
+    .ok(200, "A page of the caller's jobs.", r("JobList"))
+    .errors(&[400])
 }
 
 fn get_job() -> Op {
@@ -184,7 +150,14 @@ fn job_events() -> Op {
 fn download_output() -> Op {
     let binary = json!({"schema": {"type": "string", "format": "binary"}});
     let mut content = serde_json::Map::new();
-    for mime in ["video/webm", "video/quicktime", "video/mp4", "image/gif", "image/webp", "application/zip"] {
+    for mime in [
+        "video/webm",
+        "video/quicktime",
+        "video/mp4",
+        "image/gif",
+        "image/webp",
+        "application/zip",
+    ] {
         content.insert(mime.into(), binary.clone());
     }
     Op::new("get", "/v1/jobs/{id}/output", "Jobs", "downloadOutput", "Download a finished output (signed URL)")
@@ -198,34 +171,76 @@ fn download_output() -> Op {
 }
 
 fn credits() -> Op {
-    Op::new("get", "/v1/credits", "Usage", "getCredits", "Credit balance")
-        .ok(200, "The key's credits.", r("Credits"))
+    Op::new(
+        "get",
+        "/v1/credits",
+        "Usage",
+        "getCredits",
+        "Credit balance",
+    )
+    .ok(200, "The key's credits.", r("Credits"))
 }
 
 fn usage_summary() -> Op {
-    Op::new("get", "/v1/usage/summary", "Usage", "usageSummary", "Usage over the last days")
-        .param(query("days", "How many days back.", json!({"type": "integer", "minimum": 1, "maximum": 90, "default": 7})))
-        .ok(200, "Jobs, seconds and credits, per model and per status.", r("UsageSummary"))
-        .errors(&[400])
+    Op::new(
+        "get",
+        "/v1/usage/summary",
+        "Usage",
+        "usageSummary",
+        "Usage over the last days",
+    )
+    .param(query(
+        "days",
+        "How many days back.",
+        json!({"type": "integer", "minimum": 1, "maximum": 90, "default": 7}),
+    ))
+    .ok(
+        200,
+        "Jobs, seconds and credits, per model and per status.",
+        r("UsageSummary"),
+    )
+    .errors(&[400])
 }
 
 fn usage_events() -> Op {
-    Op::new("get", "/v1/usage/events", "Usage", "usageEvents", "Billing events, newest first")
-        .param(query("limit", "How many.", json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 20})))
-        .ok(200, "Reserve, charge and release events.", r("UsageEvents"))
-        .errors(&[400])
+    Op::new(
+        "get",
+        "/v1/usage/events",
+        "Usage",
+        "usageEvents",
+        "Billing events, newest first",
+    )
+    .param(query(
+        "limit",
+        "How many.",
+        json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+    ))
+    .ok(200, "Reserve, charge and release events.", r("UsageEvents"))
+    .errors(&[400])
 }
 
 fn admin_config() -> Op {
-    Op::new("get", "/v1/admin/config", "Admin", "adminConfig", "The effective configuration")
-        .auth(Auth::Admin)
-        .ok(200, "Configuration without secrets.", r("AdminConfig"))
+    Op::new(
+        "get",
+        "/v1/admin/config",
+        "Admin",
+        "adminConfig",
+        "The effective configuration",
+    )
+    .auth(Auth::Admin)
+    .ok(200, "Configuration without secrets.", r("AdminConfig"))
 }
 
 fn list_keys() -> Op {
-    Op::new("get", "/v1/admin/keys", "Admin", "listKeys", "List API keys")
-        .auth(Auth::Admin)
-        .ok(200, "Every key (never its secret).", r("KeyList"))
+    Op::new(
+        "get",
+        "/v1/admin/keys",
+        "Admin",
+        "listKeys",
+        "List API keys",
+    )
+    .auth(Auth::Admin)
+    .ok(200, "Every key (never its secret).", r("KeyList"))
 }
 
 fn fingerprint() -> Value {
@@ -239,10 +254,16 @@ fn create_key() -> Op {
         "credits": nullable(json!({"type": "integer", "minimum": 0, "description": "Leave out (or null) for an unlimited key."})),
     }});
     created(
-        Op::new("post", "/v1/admin/keys", "Admin", "createKey", "Create an API key")
-            .describe("The only response that shows the key itself.")
-            .auth(Auth::Admin)
-            .json_body(body, true),
+        Op::new(
+            "post",
+            "/v1/admin/keys",
+            "Admin",
+            "createKey",
+            "Create an API key",
+        )
+        .describe("The only response that shows the key itself.")
+        .auth(Auth::Admin)
+        .json_body(body, true),
         "The new key.",
         r("KeyCreated"),
     )
@@ -250,25 +271,43 @@ fn create_key() -> Op {
 
 fn key_switch(action: &'static str) -> Op {
     let (path, id, summary) = match action {
-        "disable" => ("/v1/admin/keys/disable", "disableKey", "Disable a key (it then gets 401)"),
+        "disable" => (
+            "/v1/admin/keys/disable",
+            "disableKey",
+            "Disable a key (it then gets 401)",
+        ),
         _ => ("/v1/admin/keys/enable", "enableKey", "Enable a key again"),
     };
     Op::new("post", path, "Admin", id, summary)
         .auth(Auth::Admin)
-        .json_body(json!({"type": "object", "required": ["key_fingerprint"],
-                          "properties": {"key_fingerprint": fingerprint()}}), true)
+        .json_body(
+            json!({"type": "object", "required": ["key_fingerprint"],
+                          "properties": {"key_fingerprint": fingerprint()}}),
+            true,
+        )
         .ok(200, "The key's new state.", r("KeyDisabled"))
         .errors(&[404])
 }
 
 fn add_credits() -> Op {
-    Op::new("post", "/v1/admin/keys/credits", "Admin", "addCredits", "Add (or remove) credits")
-        .describe("A negative `amount` removes credits. Unlimited keys stay unlimited (`credits: null`).")
-        .auth(Auth::Admin)
-        .json_body(json!({"type": "object", "required": ["key_fingerprint", "amount"], "properties": {
-            "key_fingerprint": fingerprint(), "amount": {"type": "integer"}}}), true)
-        .ok(200, "The new balance.", r("KeyCredits"))
-        .errors(&[404])
+    Op::new(
+        "post",
+        "/v1/admin/keys/credits",
+        "Admin",
+        "addCredits",
+        "Add (or remove) credits",
+    )
+    .describe(
+        "A negative `amount` removes credits. Unlimited keys stay unlimited (`credits: null`).",
+    )
+    .auth(Auth::Admin)
+    .json_body(
+        json!({"type": "object", "required": ["key_fingerprint", "amount"], "properties": {
+            "key_fingerprint": fingerprint(), "amount": {"type": "integer"}}}),
+        true,
+    )
+    .ok(200, "The new balance.", r("KeyCredits"))
+    .errors(&[404])
 }
 
 fn set_limits() -> Op {
@@ -304,19 +343,31 @@ fn legacy_process() -> Op {
 }
 
 fn legacy_download() -> Op {
-    Op::new("get", "/api/download/{job_id}", "Legacy", "legacyDownload", "A finished job's download URL (vendor route)")
-        .describe("400 `invalid_state` \"Job not completed\" until it is.")
-        .auth(Auth::LegacyKey)
-        .param(path_param("job_id", "The job's id (`job_…`)."))
-        .ok(200, "A fresh signed URL.", r("Download"))
-        .errors(&[400, 404])
+    Op::new(
+        "get",
+        "/api/download/{job_id}",
+        "Legacy",
+        "legacyDownload",
+        "A finished job's download URL (vendor route)",
+    )
+    .describe("400 `invalid_state` \"Job not completed\" until it is.")
+    .auth(Auth::LegacyKey)
+    .param(path_param("job_id", "The job's id (`job_…`)."))
+    .ok(200, "A fresh signed URL.", r("Download"))
+    .errors(&[400, 404])
 }
 
 fn pricing() -> Op {
-    Op::new("get", "/api/pricing", "Legacy", "pricing", "Prices in credits per minute of video")
-        .describe("A job costs ceil(rate × seconds / 60) credits.")
-        .auth(Auth::Public)
-        .ok(200, "Per-model rates.", r("Pricing"))
+    Op::new(
+        "get",
+        "/api/pricing",
+        "Legacy",
+        "pricing",
+        "Prices in credits per minute of video",
+    )
+    .describe("A job costs ceil(rate × seconds / 60) credits.")
+    .auth(Auth::Public)
+    .ok(200, "Per-model rates.", r("Pricing"))
 }
 
 fn health() -> Op {
@@ -326,10 +377,16 @@ fn health() -> Op {
 }
 
 fn ready() -> Op {
-    Op::new("get", "/ready", "Operations", "ready", "Readiness: database, storage, ffmpeg, models")
-        .auth(Auth::Public)
-        .ok(200, "Every check passed.", r("Ready"))
-        .ok(503, "Some check failed (the body says which).", r("Ready"))
+    Op::new(
+        "get",
+        "/ready",
+        "Operations",
+        "ready",
+        "Readiness: database, storage, ffmpeg, models",
+    )
+    .auth(Auth::Public)
+    .ok(200, "Every check passed.", r("Ready"))
+    .ok(503, "Some check failed (the body says which).", r("Ready"))
 }
 
 fn text(mime: &str, description: &str) -> Value {
@@ -337,15 +394,30 @@ fn text(mime: &str, description: &str) -> Value {
 }
 
 fn metrics() -> Op {
-    Op::new("get", "/metrics", "Operations", "metrics", "Prometheus metrics")
-        .auth(Auth::Public)
-        .response(200, text("text/plain", "Prometheus text exposition format."))
+    Op::new(
+        "get",
+        "/metrics",
+        "Operations",
+        "metrics",
+        "Prometheus metrics",
+    )
+    .auth(Auth::Public)
+    .response(
+        200,
+        text("text/plain", "Prometheus text exposition format."),
+    )
 }
 
 fn openapi() -> Op {
-    Op::new("get", "/openapi.json", "Operations", "openapi", "This document (OpenAPI 3.1)")
-        .auth(Auth::Public)
-        .ok(200, "The OpenAPI document.", json!({"type": "object"}))
+    Op::new(
+        "get",
+        "/openapi.json",
+        "Operations",
+        "openapi",
+        "This document (OpenAPI 3.1)",
+    )
+    .auth(Auth::Public)
+    .ok(200, "The OpenAPI document.", json!({"type": "object"}))
 }
 
 fn web_page(path: &'static str, id: &'static str, summary: &'static str) -> Op {
@@ -359,11 +431,20 @@ fn asset() -> Op {
     for mime in ["text/css", "text/javascript", "text/html", "image/svg+xml"] {
         content.insert(mime.into(), json!({"schema": {"type": "string"}}));
     }
-    Op::new("get", "/assets/{name}", "Web", "asset", "A static file of the web page")
-        .auth(Auth::Public)
-        .param(path_param("name", "A file name such as `app.css`, `app.js`, `docs.js` or `favicon.svg`."))
-        .response(200, json!({"description": "The file.", "content": content}))
-        .errors(&[404])
+    Op::new(
+        "get",
+        "/assets/{name}",
+        "Web",
+        "asset",
+        "A static file of the web page",
+    )
+    .auth(Auth::Public)
+    .param(path_param(
+        "name",
+        "A file name such as `app.css`, `app.js`, `docs.js` or `favicon.svg`.",
+    ))
+    .response(200, json!({"description": "The file.", "content": content}))
+    .errors(&[404])
 }
 
 fn upload(path: &'static str, tag: &'static str, id: &'static str) -> Op {

@@ -1,8 +1,6 @@
-//! The document's shared parts: the schemas of what handlers send and take
-//! (field for field as `view.rs`, `ops.rs`, `admin.rs` and `uploads.rs`
-//! write them, `null` only where the code can emit it), the error responses,
-//! the cross-cutting headers and parameters, the security schemes and the
-//! outgoing webhooks.
+//! The schemas of what handlers send and take, field for field as
+//! `view.rs`, `ops.rs`, `admin.rs` and `uploads.rs` write them (`null` only
+//! where the code can emit it), and the components that hold them.
 
 use serde_json::{json, Value};
 use vidmatte_media::OutputFormat;
@@ -90,7 +88,9 @@ fn success() -> Value {
 
 /// A JSON object whose listed properties are all present.
 fn object(properties: Value) -> Value {
-    let required: Vec<&String> = properties.as_object().map_or(Vec::new(), |p| p.keys().collect());
+    let required: Vec<&String> = properties
+        .as_object()
+        .map_or(Vec::new(), |p| p.keys().collect());
     json!({"type": "object", "required": required, "properties": properties})
 }
 
@@ -101,8 +101,8 @@ pub fn components() -> Value {
             "Job": job(),
             "JobEnvelope": job_envelope(),
             "JobList": job_list(),
-            "JobCreate": super::routes::job_create_body(),
-            "JobStart": super::routes::job_start_body(),
+            "JobCreate": super::requests::job_create_body(),
+            "JobStart": super::requests::job_start_body(),
             "JobEvent": job_event(),
             "Upload": upload(),
             "Credits": credits(),
@@ -125,7 +125,7 @@ pub fn components() -> Value {
             })),
             "WebhookEvent": webhook_event(),
         },
-        "responses": error_responses(),
+        "responses": super::responses::error_responses(),
         "parameters": {
             "IdempotencyKey": {
                 "name": "Idempotency-Key", "in": "header", "required": false,
@@ -133,7 +133,7 @@ pub fn components() -> Value {
                 "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]([ -~]*[!-~])?$"},
             },
         },
-        "headers": headers(),
+        "headers": super::responses::headers(),
         "securitySchemes": {
             "ApiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key",
                        "description": "`vm_live_…`, created by an operator (`vidmatte keys create` or `POST /v1/admin/keys`)."},
@@ -398,151 +398,4 @@ fn webhook_event() -> Value {
         "created_at": date_time(),
         "data": r("Job"),
     }))
-}
-
-/// (status, component name, what it means)
-const ERRORS: [(u16, &str, &str); 12] = [
-    (400, "BadRequest", "`invalid_request`: malformed JSON, wrong type, unknown enum value or conflicting fields (`param` names the field)."),
-    (401, "Unauthorized", "`missing_api_key` or `invalid_api_key` (unknown or disabled)."),
-    (402, "PaymentRequired", "`insufficient_credits`: the balance is below the job's cost."),
-    (403, "Forbidden", "`forbidden`: an admin route without a valid `X-Admin-Token`, or an invalid or expired download signature."),
-    (404, "NotFound", "`not_found`: unknown id, or one that belongs to another key."),
-    (409, "Conflict", "`invalid_state` (e.g. starting a job that is not a draft), `idempotency_conflict` or `idempotency_in_progress`."),
-    (413, "PayloadTooLarge", "`payload_too_large`: the upload or body is above the limit."),
-    (415, "UnsupportedMediaType", "`unsupported_media_type`: not a video ffprobe can read, or a container outside the allowlist."),
-    (422, "UnprocessableVideo", "`unprocessable_video`: readable, but outside the limits (duration, pixels, fps)."),
-    (429, "RateLimited", "`rate_limited`: the key's token bucket is empty; retry after `Retry-After` seconds."),
-    (500, "InternalError", "`internal_error`: details are in the server log under the request id."),
-    (503, "Unavailable", "`unavailable`: shutting down or a dependency is down; retry after `Retry-After` seconds."),
-];
-
-pub fn error_response(status: u16) -> Value {
-    let name = ERRORS
-        .iter()
-        .find(|(s, _, _)| *s == status)
-        .map_or("InternalError", |(_, name, _)| name);
-    json!({"$ref": format!("#/components/responses/{name}")})
-}
-
-fn error_responses() -> Value {
-    let mut responses = serde_json::Map::new();
-    for (status, name, description) in ERRORS {
-        let mut headers = optional_headers();
-        if status == 429 {
-            headers = rate_headers(true);
-        }
-        headers["X-Request-Id"] = json!({"$ref": "#/components/headers/X-Request-Id"});
-        headers["Idempotent-Replayed"] = json!({"$ref": "#/components/headers/Idempotent-Replayed"});
-        if status == 429 || status == 503 {
-            headers["Retry-After"] = json!({"$ref": "#/components/headers/Retry-After"});
-        }
-        responses.insert(
-            name.to_string(),
-            json!({
-                "description": description,
-                "headers": headers,
-                "content": {"application/json": {"schema": r("Error")}},
-            }),
-        );
-    }
-    Value::Object(responses)
-}
-
-const RATE_HEADERS: [(&str, &str); 3] = [
-    ("X-RateLimit-Limit", "The key's burst: requests it may make at once."),
-    ("X-RateLimit-Remaining", "Requests left in the bucket now."),
-    ("X-RateLimit-Reset", "Epoch seconds when the bucket is full again."),
-];
-
-fn rate_header(description: &str, required: bool) -> Value {
-    json!({
-        "description": format!("{description} Sent whenever the request carried a valid `X-Api-Key`."),
-        "required": required,
-        "schema": {"type": "integer", "minimum": 0},
-    })
-}
-
-/// The rate-limit headers, inline and required (a `$ref` cannot change `required`).
-fn rate_headers(required: bool) -> Value {
-    let mut headers = json!({});
-    for (name, description) in RATE_HEADERS {
-        headers[name] = rate_header(description, required);
-    }
-    headers
-}
-
-fn optional_headers() -> Value {
-    let mut headers = json!({});
-    for (name, _) in RATE_HEADERS {
-        headers[name] = json!({"$ref": format!("#/components/headers/{name}")});
-    }
-    headers
-}
-
-fn headers() -> Value {
-    let mut headers = rate_headers(false);
-    headers["X-Request-Id"] = json!({
-        "description": "`req_` and a ULID; on every response and every log line of the request.",
-        "required": true, "schema": {"type": "string"},
-    });
-    headers["Retry-After"] = json!({
-        "description": "Seconds to wait before retrying.", "required": true,
-        "schema": {"type": "integer", "minimum": 1},
-    });
-    headers["Idempotent-Replayed"] = json!({
-        "description": "`true` when this is the stored response to an earlier request with the same `Idempotency-Key`.",
-        "required": false, "schema": {"type": "string", "const": "true"},
-    });
-    headers
-}
-
-/// Headers of a 2xx response: rate-limit headers are certain when `limited`
-/// (the operation authenticates with `X-Api-Key`).
-pub fn success_headers(limited: bool, post: bool) -> Value {
-    let mut headers = if limited {
-        rate_headers(true)
-    } else {
-        optional_headers()
-    };
-    headers["X-Request-Id"] = json!({"$ref": "#/components/headers/X-Request-Id"});
-    if post {
-        headers["Idempotent-Replayed"] = json!({"$ref": "#/components/headers/Idempotent-Replayed"});
-    }
-    headers
-}
-
-/// The POSTs vidmatte sends to a job's `webhook_url` (OpenAPI 3.1 `webhooks`).
-pub fn webhooks() -> Value {
-    let mut out = serde_json::Map::new();
-    for event in WEBHOOK_EVENTS {
-        let when = match event {
-            "job.started" => "a worker starts the job",
-            "job.completed" => "the job has completed; `data.output_url` is ready",
-            "job.failed" => "the job has failed; see `data.error` and `data.error_code`",
-            _ => "the job was canceled",
-        };
-        let header = |name: &str, description: &str| {
-            json!({"name": name, "in": "header", "required": true, "description": description,
-                   "schema": {"type": "string"}})
-        };
-        out.insert(event.to_string(), json!({"post": {
-            "operationId": format!("webhook_{}", event.replace('.', "_")),
-            "summary": format!("{event}: {when}"),
-            "description": "Sent to the job's `webhook_url`. A 2xx within 10 s is success; anything else is retried with exponential backoff and jitter (first retry after about 5–10 s, then about 30 s, 2 min, 10 min, 1 h, then hourly) for 24 h. Delivery is at least once: deduplicate on `X-Webhook-Delivery-Id`. The job's `webhook_events` shows each event's state.\n\nVerify `X-Webhook-Signature`: `sha256=` + hex HMAC-SHA256 of `\"{X-Webhook-Timestamp}.{raw body}\"` keyed with the API key's `webhook_secret`; compare in constant time and reject stale timestamps.",
-            "tags": ["Webhooks"],
-            "security": [],
-            "parameters": [
-                header("X-Webhook-Event", "The event name, as in the body."),
-                header("X-Webhook-Delivery-Id", "Stable across retries of this delivery."),
-                header("X-Webhook-Timestamp", "RFC 3339 time of this attempt; part of the signed text."),
-                header("X-Webhook-Signature", "`sha256=<hex>` of HMAC-SHA256(webhook_secret, \"{timestamp}.{raw body}\")."),
-            ],
-            "requestBody": {"required": true, "content": {"application/json": {"schema": r("WebhookEvent")}}},
-            "responses": {
-                "2XX": {"description": "Delivered."},
-                "default": {"description": "Not delivered: retried later."},
-            },
-        }}));
-    }
-    Value::Object(out)
 }

@@ -68,11 +68,17 @@ fn documented(doc: &Value) -> BTreeSet<(String, String)> {
 #[test]
 fn every_route_is_documented_with_its_methods_and_nothing_else() {
     let routed = routed();
-    assert!(routed.len() >= 28, "the router's source was not understood: {routed:?}");
+    assert!(
+        routed.len() >= 28,
+        "the router's source was not understood: {routed:?}"
+    );
     let documented = documented(&doc());
     let missing: Vec<_> = routed.difference(&documented).collect();
     let extra: Vec<_> = documented.difference(&routed).collect();
-    assert!(missing.is_empty(), "routes without documentation: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "routes without documentation: {missing:?}"
+    );
     assert!(extra.is_empty(), "documented but not routed: {extra:?}");
 }
 
@@ -97,7 +103,10 @@ fn every_ref_resolves() {
     assert!(refs.len() > 50);
     for target in refs {
         let pointer = target.strip_prefix('#').expect("a local reference");
-        assert!(doc.pointer(pointer).is_some(), "{target} resolves to nothing");
+        assert!(
+            doc.pointer(pointer).is_some(),
+            "{target} resolves to nothing"
+        );
     }
 }
 
@@ -115,15 +124,23 @@ fn every_operation_follows_the_cross_cutting_rules() {
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             let label = format!("{method} {path}");
-            assert!(ids.insert(op["operationId"].as_str().unwrap().to_string()), "{label}: duplicate operationId");
-            assert!(op["tags"][0].is_string() && op["summary"].is_string(), "{label}");
+            assert!(
+                ids.insert(op["operationId"].as_str().unwrap().to_string()),
+                "{label}: duplicate operationId"
+            );
+            assert!(
+                op["tags"][0].is_string() && op["summary"].is_string(),
+                "{label}"
+            );
             let params: Vec<&Value> = op["parameters"]
                 .as_array()
                 .map(|p| p.iter().map(|p| resolve(&doc, p)).collect())
                 .unwrap_or_default();
             for name in path.split('{').skip(1).map(|s| &s[..s.find('}').unwrap()]) {
                 assert!(
-                    params.iter().any(|p| p["in"] == "path" && p["name"] == name && p["required"] == true),
+                    params
+                        .iter()
+                        .any(|p| p["in"] == "path" && p["name"] == name && p["required"] == true),
                     "{label}: path parameter {name} undeclared"
                 );
             }
@@ -132,25 +149,44 @@ fn every_operation_follows_the_cross_cutting_rules() {
                 assert!(responses.contains_key(status), "{label}: no {status}");
             }
             if op["security"] != json!([]) {
-                assert!(responses.contains_key("401") || responses.contains_key("403"), "{label}: no auth error");
+                assert!(
+                    responses.contains_key("401") || responses.contains_key("403"),
+                    "{label}: no auth error"
+                );
             }
             if method == "post" {
-                assert!(params.iter().any(|p| p["name"] == "Idempotency-Key"), "{label}: no Idempotency-Key");
+                assert!(
+                    params.iter().any(|p| p["name"] == "Idempotency-Key"),
+                    "{label}: no Idempotency-Key"
+                );
                 assert!(responses.contains_key("409"), "{label}: no 409");
             }
             for (status, response) in responses {
                 let response = resolve(&doc, response);
                 let headers = &response["headers"];
-                assert!(headers.get("X-Request-Id").is_some(), "{label} {status}: no X-Request-Id");
-                for name in ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"] {
+                assert!(
+                    headers.get("X-Request-Id").is_some(),
+                    "{label} {status}: no X-Request-Id"
+                );
+                for name in [
+                    "X-RateLimit-Limit",
+                    "X-RateLimit-Remaining",
+                    "X-RateLimit-Reset",
+                ] {
                     assert!(headers.get(name).is_some(), "{label} {status}: no {name}");
                 }
                 if status == "429" {
-                    assert!(headers.get("Retry-After").is_some(), "{label}: 429 without Retry-After");
+                    assert!(
+                        headers.get("Retry-After").is_some(),
+                        "{label}: 429 without Retry-After"
+                    );
                 }
                 if status.starts_with('4') || status == "500" {
                     let schema = &response["content"]["application/json"]["schema"];
-                    assert_eq!(schema["$ref"], "#/components/schemas/Error", "{label} {status}");
+                    assert_eq!(
+                        schema["$ref"], "#/components/schemas/Error",
+                        "{label} {status}"
+                    );
                 }
             }
         }
@@ -195,21 +231,37 @@ fn check(doc: &Value, schema: &Value, value: &Value, at: &str) -> Vec<String> {
             fail(format!("{value} is not {constant}"));
         }
     }
-    if let (Some(min), Some(n)) = (schema.get("minimum").and_then(Value::as_f64), value.as_f64()) {
+    if let (Some(min), Some(n)) = (
+        schema.get("minimum").and_then(Value::as_f64),
+        value.as_f64(),
+    ) {
         if n < min {
             fail(format!("{n} < {min}"));
         }
     }
-    if let (Some(max), Some(n)) = (schema.get("maximum").and_then(Value::as_f64), value.as_f64()) {
+    if let (Some(max), Some(n)) = (
+        schema.get("maximum").and_then(Value::as_f64),
+        value.as_f64(),
+    ) {
         if n > max {
             fail(format!("{n} > {max}"));
         }
     }
-    for part in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+    for part in schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         problems.extend(check(doc, part, value, at));
     }
     if let Some(object) = value.as_object() {
-        for name in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+        for name in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if !object.contains_key(name.as_str().unwrap()) {
                 problems.push(format!("{at}: {name} is missing"));
             }
@@ -220,7 +272,10 @@ fn check(doc: &Value, schema: &Value, value: &Value, at: &str) -> Vec<String> {
             if let Some(names) = schema.get("propertyNames") {
                 problems.extend(check(doc, names, &json!(name), &path));
             }
-            match (properties.and_then(|p| p.get(name)), schema.get("additionalProperties")) {
+            match (
+                properties.and_then(|p| p.get(name)),
+                schema.get("additionalProperties"),
+            ) {
                 (Some(property), _) => problems.extend(check(doc, property, item, &path)),
                 (None, Some(extra)) => problems.extend(check(doc, extra, item, &path)),
                 (None, None) if properties.is_some() => {
@@ -258,7 +313,12 @@ fn job_row(done: bool) -> crate::store::JobRow {
         output_path: some("/tmp/out.webm"),
         error: None,
         error_code: None,
-        warnings: if done { r#"["no subject in frame 3"]"# } else { "[]" }.into(),
+        warnings: if done {
+            r#"["no subject in frame 3"]"#
+        } else {
+            "[]"
+        }
+        .into(),
         duration_seconds: done.then_some(4.0),
         width: done.then_some(640),
         height: done.then_some(360),
@@ -275,7 +335,12 @@ fn job_row(done: bool) -> crate::store::JobRow {
         queued_at: done.then_some(1_767_225_600_000),
         started_at: done.then_some(1_767_225_601_000),
         completed_at: done.then_some(1_767_225_660_000),
-        webhook_events: if done { r#"{"job.started":"sent","job.completed":"pending"}"# } else { "{}" }.into(),
+        webhook_events: if done {
+            r#"{"job.started":"sent","job.completed":"pending"}"#
+        } else {
+            "{}"
+        }
+        .into(),
     }
 }
 
@@ -291,13 +356,24 @@ async fn job_objects_match_the_job_schema() {
     let doc = doc();
     for done in [false, true] {
         let job = view.job(&job_row(done));
-        let problems = check(&doc, &json!({"$ref": "#/components/schemas/Job"}), &job, "job");
+        let problems = check(
+            &doc,
+            &json!({"$ref": "#/components/schemas/Job"}),
+            &job,
+            "job",
+        );
         assert!(problems.is_empty(), "{problems:#?}");
     }
     // Everything the schema promises is emitted (an extra is caught above).
-    let required = doc["components"]["schemas"]["Job"]["required"].as_array().unwrap();
+    let required = doc["components"]["schemas"]["Job"]["required"]
+        .as_array()
+        .unwrap();
     let job = view.job(&job_row(true));
-    assert_eq!(job.as_object().unwrap().len(), required.len() + 1, "job keys vs schema");
+    assert_eq!(
+        job.as_object().unwrap().len(),
+        required.len() + 1,
+        "job keys vs schema"
+    );
 }
 
 #[tokio::test]
@@ -309,9 +385,16 @@ async fn errors_match_the_error_schema() {
         ApiError::internal("disk on fire"),
     ] {
         let response = error.into_response();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
         let body: Value = serde_json::from_slice(&bytes).unwrap();
-        let problems = check(&doc, &json!({"$ref": "#/components/schemas/Error"}), &body, "error");
+        let problems = check(
+            &doc,
+            &json!({"$ref": "#/components/schemas/Error"}),
+            &body,
+            "error",
+        );
         assert!(problems.is_empty(), "{problems:#?}");
     }
 }
