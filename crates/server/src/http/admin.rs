@@ -11,6 +11,9 @@ use crate::clock::rfc3339;
 use crate::store::KeyRow;
 use crate::AppState;
 
+/// Bounds on balances and top-ups (far below where SQLite's integers overflow).
+const MAX_CREDITS: i64 = 1_000_000_000_000;
+
 type Body = Result<Json<Value>, axum::extract::rejection::JsonRejection>;
 
 fn key_json(key: &KeyRow) -> Value {
@@ -54,9 +57,16 @@ pub async fn create_key(
     };
     let credits = match body.get("credits") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(v.as_i64().filter(|c| *c >= 0).ok_or_else(|| {
-            ApiError::invalid("credits", "credits must be a non-negative integer")
-        })?),
+        Some(v) => Some(
+            v.as_i64()
+                .filter(|c| (0..=MAX_CREDITS).contains(c))
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "credits",
+                        format!("credits must be an integer from 0 to {MAX_CREDITS}"),
+                    )
+                })?,
+        ),
     };
     let created = create(&app, client_id, note, credits).await?;
     Ok((StatusCode::CREATED, Json(created)))
@@ -120,7 +130,13 @@ pub async fn add_credits(
     let amount = body
         .get("amount")
         .and_then(Value::as_i64)
-        .ok_or_else(|| ApiError::invalid("amount", "amount must be an integer"))?;
+        .filter(|a| a.abs() <= MAX_CREDITS)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "amount",
+                format!("amount must be an integer from -{MAX_CREDITS} to {MAX_CREDITS}"),
+            )
+        })?;
     let balance = app
         .store
         .add_credits(fp, amount)

@@ -8,6 +8,7 @@ mod error;
 mod idempotency;
 mod jobs;
 mod legacy;
+pub mod openapi;
 mod ops;
 mod outputs;
 pub mod rate_limit;
@@ -58,11 +59,13 @@ pub fn router(app: AppState) -> Router {
         .route("/health", get(ops::health))
         .route("/ready", get(ops::ready))
         .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(openapi::serve))
         .route("/", get(web::index))
         .route("/docs", get(web::docs))
         .route("/assets/{name}", get(web::asset))
         .merge(uploads)
         .fallback(|| async { ApiError::not_found("route") })
+        .layer(axum::middleware::from_fn(error::contract_shape))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             idempotency::middleware,

@@ -114,6 +114,10 @@ impl RateLimits {
 }
 
 pub async fn middleware(State(app): State<AppState>, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if !(path.starts_with("/v1/") || path.starts_with("/api/")) {
+        return next.run(request).await; // pages, health, metrics: not the key's budget
+    }
     let Some(given) = request
         .headers()
         .get("x-api-key")

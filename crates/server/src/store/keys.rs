@@ -105,7 +105,8 @@ impl Store {
         amount: i64,
     ) -> sqlx::Result<Option<Option<i64>>> {
         sqlx::query_scalar(
-            "UPDATE api_keys SET credits = CASE WHEN credits IS NULL THEN NULL ELSE credits + ? END
+            "UPDATE api_keys SET credits = CASE WHEN credits IS NULL THEN NULL
+                 ELSE MIN(MAX(credits + ?, -1000000000000000), 1000000000000000) END
              WHERE fingerprint = ? RETURNING credits",
         )
         .bind(amount)

@@ -1,0 +1,66 @@
+//! Request bodies shared by several routes: creating a job (also the legacy
+//! `/api/process`) and starting a draft.
+
+use serde_json::{json, Value};
+
+use super::schemas::{formats, models, nullable, string_enum, BG_TYPES};
+
+/// The settings a draft's start may still change.
+fn job_settings() -> serde_json::Map<String, Value> {
+    let properties = json!({
+        "output_format": nullable(json!({"type": "string", "enum": formats(), "default": "webm",
+            "description": "webm (VP9 + alpha), mov (ProRes 4444 + alpha), mp4 (H.264, opaque: needs a background), gif (1-bit alpha), webp (animated, alpha), png_sequence (zip of RGBA PNGs)."})),
+        "bg_type": nullable(json!({"type": "string", "enum": BG_TYPES, "default": "transparent",
+            "description": "green is (0,255,0), blue (0,0,255); custom needs `bg_color`."})),
+        "bg_color": nullable(json!({
+            "type": "array", "minItems": 3, "maxItems": 3,
+            "items": {"type": "integer", "minimum": 0, "maximum": 255},
+            "description": "Required iff `bg_type` is custom (given alone, it implies custom)."})),
+        "background": nullable(json!({
+            "type": "object",
+            "description": "Alias of `bg_type`/`bg_color`; 400 if it disagrees with them.",
+            "properties": {
+                "type": nullable(string_enum(&BG_TYPES)),
+                "color": nullable(json!({"type": "array", "minItems": 3, "maxItems": 3,
+                    "items": {"type": "integer", "minimum": 0, "maximum": 255}})),
+            },
+        })),
+        "model": nullable(json!({"type": "string", "enum": models(), "default": "original"})),
+        "text_prompt": nullable(json!({"type": "string", "minLength": 1, "maxLength": 500,
+            "description": "Only with model pro: what to keep; commas separate several subjects."})),
+        "webhook_url": nullable(json!({"type": "string", "maxLength": 2048,
+            "description": "https (http only if the operator allows it); private and local addresses are refused."})),
+    });
+    match properties {
+        Value::Object(map) => map,
+        _ => unreachable!("a JSON object literal"),
+    }
+}
+
+pub fn job_create_body() -> Value {
+    let mut properties = job_settings();
+    properties.insert("video_url".into(), json!({"type": "string", "minLength": 1,
+        // What the handler accepts before looking further (surrounding blanks are trimmed).
+        "pattern": "^\\s*(upload://|https?://)\\S",
+        "description": "`upload://<video_id>` from an upload, or an external http(s) URL (at most 2048 characters; private and local addresses are refused).",
+        "examples": ["upload://vid_01JABCDEF0123456789ABCDEFG", "https://example.com/clip.mp4"]}));
+    properties.insert(
+        "auto_start".into(),
+        nullable(json!({"type": "boolean", "default": true,
+        "description": "false creates a draft (`status: created`) to start later."})),
+    );
+    properties.insert(
+        "metadata".into(),
+        nullable(json!({
+        "type": "object", "maxProperties": 20,
+        "propertyNames": {"maxLength": 100},
+        "additionalProperties": {"type": "string", "maxLength": 500},
+        "description": "Your own ids, returned verbatim."})),
+    );
+    json!({"type": "object", "required": ["video_url"], "properties": properties})
+}
+
+pub fn job_start_body() -> Value {
+    json!({"type": ["object", "null"], "properties": job_settings(),
+           "description": "Settings that override the draft's."})
+}
