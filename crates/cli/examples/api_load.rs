@@ -142,7 +142,7 @@ async fn main() -> anyhow::Result<()> {
                 tick.tick().await;
                 n += 1;
                 let cancel = last_job.is_some() && last_cancel.elapsed() >= cancel_every;
-                let is_create = !cancel && (n % 4 == 0 || last_job.is_none());
+                let is_create = !cancel && (n.is_multiple_of(4) || last_job.is_none());
                 let request = match (n % 4, cancel, &last_job) {
                     (_, true, Some(id)) => client.post(format!("{base}/v1/jobs/{id}/cancel")),
                     (0, _, _) | (_, _, None) => client

@@ -166,7 +166,10 @@ impl Config {
         if self.max_running_per_key < 1 {
             bail!("max_running_per_key must be at least 1");
         }
-        if !(self.rate_limit_per_second > 0.0) || self.rate_limit_burst == 0 {
+        if !self.rate_limit_per_second.is_finite()
+            || self.rate_limit_per_second <= 0.0
+            || self.rate_limit_burst == 0
+        {
             bail!("rate_limit_per_second and rate_limit_burst must be positive");
         }
         if self.lease_seconds < 3 {

@@ -120,7 +120,7 @@ async fn run_job(app: &AppState, owner: &str, job: JobRow) {
         Ending::LeaseLost => "lease_lost",
     };
     metrics::counter!("vidmatte_jobs_finished_total", "model" => job.model.clone(), "outcome" => outcome).increment(1);
-    metrics::histogram!("vidmatte_job_duration_seconds", "model" => job.model.clone(), "format" => job.output_format.clone())
+    metrics::histogram!("vidmatte_job_duration_seconds", "model" => job.model.clone(), "format" => job.output_format.clone(), "outcome" => outcome)
         .record(started.elapsed().as_secs_f64());
     if matches!((&recorded, outcome), (Ok(true), "completed")) {
         if let Ok(Some(done)) = app.store.job_by_id(&job.id).await {
