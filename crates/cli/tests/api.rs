@@ -463,6 +463,9 @@ fn a_server_killed_mid_job_finishes_it_once_after_restart() {
     server.wait_for(&id, 60, |j| j["progress"].as_i64().unwrap_or(0) >= 15);
     server.kill();
     server.restart();
+    // Progress never goes back, also across the crash.
+    let (_, after) = server.get(&format!("/v1/jobs/{id}"));
+    assert!(after["progress"].as_i64().unwrap() >= 15, "{after}");
     let job = server.wait_terminal(&id, 240);
     assert_eq!(job["status"], "completed", "{job}");
     assert_eq!(job["frames"].as_i64(), Some(250));

@@ -312,6 +312,59 @@ fn a_burst_gets_429_with_retry_after_and_loses_nothing() {
     assert_eq!(server.get_as(&other, "/v1/credits").0, 200);
 }
 
+/// "2026-11-27T06:26:27.55Z" as (date, seconds into the day).
+fn instant(rfc3339: &str) -> (String, f64) {
+    let (date, time) = rfc3339.trim_end_matches('Z').split_once('T').unwrap();
+    let mut parts = time.split(':');
+    let h: f64 = parts.next().unwrap().parse().unwrap();
+    let m: f64 = parts.next().unwrap().parse().unwrap();
+    let s: f64 = parts.next().unwrap().parse().unwrap();
+    (date.to_string(), h * 3600.0 + m * 60.0 + s)
+}
+
+#[test]
+fn a_key_override_caps_its_running_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(
+        &data,
+        &[("VIDMATTE_ADMIN_TOKEN", "s3cret"), ("VIDMATTE_WORKERS", "2")],
+    );
+    let keys: Value = server
+        .client
+        .get(server.url("/v1/admin/keys"))
+        .header("X-Admin-Token", "s3cret")
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let r = server
+        .client
+        .post(server.url("/v1/admin/keys/limits"))
+        .header("X-Admin-Token", "s3cret")
+        .json(&json!({"key_fingerprint": keys["keys"][0]["key_fingerprint"], "max_running_jobs": 1}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (_, upload) = server.upload("/v1/uploads", &carphone_1s(dir.path()));
+    let ids: Vec<String> = (0..2)
+        .map(|_| {
+            let (status, job) = server.post(
+                "/v1/jobs",
+                &json!({"video_url": upload["video_url"], "model": "light"}),
+            );
+            assert_eq!(status, 201, "{job}");
+            job["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    let jobs: Vec<Value> = ids.iter().map(|id| server.wait_terminal(id, 120)).collect();
+    assert!(jobs.iter().all(|j| j["status"] == "completed"), "{jobs:?}");
+    // Two idle workers, but the second job only started once the first ended.
+    let first_done = instant(jobs[0]["completed_at"].as_str().unwrap());
+    let second_started = instant(jobs[1]["started_at"].as_str().unwrap());
+    assert!(second_started >= first_done, "{jobs:?}");
+}
+
 /// A small xorshift: the chaos schedule varies per run, and the seed is
 /// printed so a failing schedule can be replayed.
 struct Rng(u64);

@@ -289,7 +289,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let claimed: Option<JobRow> = sqlx::query_as(
             "UPDATE jobs SET lease_owner = ?1, lease_expires_at = ?2, attempts = attempts + 1,
-                 started_at = COALESCE(started_at, ?3), progress = 0, stage = 'fetching'
+                 started_at = COALESCE(started_at, ?3), stage = 'fetching'
              WHERE id = (SELECT id FROM jobs j WHERE j.status = 'processing' AND j.cancel_requested = 0
                          AND (j.lease_owner IS NULL OR j.lease_expires_at < ?3)
                          AND (SELECT COUNT(*) FROM jobs r WHERE r.key_id = j.key_id AND r.status = 'processing'
@@ -434,7 +434,7 @@ impl Store {
     /// Gives a job back to the queue (shutdown); the attempt is not counted.
     pub async fn requeue(&self, id: &str, owner: &str) -> sqlx::Result<()> {
         sqlx::query(
-            "UPDATE jobs SET stage = 'queued', progress = 0, lease_owner = NULL, lease_expires_at = NULL,
+            "UPDATE jobs SET stage = 'queued', lease_owner = NULL, lease_expires_at = NULL,
                  attempts = MAX(attempts - 1, 0)
              WHERE id = ? AND lease_owner = ? AND status = 'processing'",
         )
