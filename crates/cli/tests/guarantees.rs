@@ -312,6 +312,30 @@ fn a_burst_gets_429_with_retry_after_and_loses_nothing() {
     assert_eq!(server.get_as(&other, "/v1/credits").0, 200);
 }
 
+#[test]
+fn operator_limits_refuse_videos_outside_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        &dir.path().join("data"),
+        &[
+            ("VIDMATTE_MAX_DURATION_SECONDS", "0.5"),
+            ("VIDMATTE_MAX_PIXELS", "10000"),
+        ],
+    );
+    let (status, refused) = server.upload("/v1/uploads", &carphone_1s(dir.path()));
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["error"]["code"], "unprocessable_video", "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("176x144") || message.contains("second"),
+        "{message}"
+    );
+    let leftovers = std::fs::read_dir(server.data_dir.join("uploads"))
+        .unwrap()
+        .count();
+    assert_eq!(leftovers, 0, "the refused upload is not kept");
+}
+
 /// "2026-11-27T06:26:27.55Z" as (date, seconds into the day).
 fn instant(rfc3339: &str) -> (String, f64) {
     let (date, time) = rfc3339.trim_end_matches('Z').split_once('T').unwrap();
@@ -328,7 +352,10 @@ fn a_key_override_caps_its_running_jobs() {
     let data = dir.path().join("data");
     let server = Server::start(
         &data,
-        &[("VIDMATTE_ADMIN_TOKEN", "s3cret"), ("VIDMATTE_WORKERS", "2")],
+        &[
+            ("VIDMATTE_ADMIN_TOKEN", "s3cret"),
+            ("VIDMATTE_WORKERS", "2"),
+        ],
     );
     let keys: Value = server
         .client
@@ -342,7 +369,9 @@ fn a_key_override_caps_its_running_jobs() {
         .client
         .post(server.url("/v1/admin/keys/limits"))
         .header("X-Admin-Token", "s3cret")
-        .json(&json!({"key_fingerprint": keys["keys"][0]["key_fingerprint"], "max_running_jobs": 1}))
+        .json(
+            &json!({"key_fingerprint": keys["keys"][0]["key_fingerprint"], "max_running_jobs": 1}),
+        )
         .send()
         .unwrap();
     assert_eq!(r.status(), 200);

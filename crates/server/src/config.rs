@@ -48,6 +48,12 @@ pub struct Config {
     pub rate_limit_burst: u32,
     /// Let `webhook_url` use plain `http`.
     pub webhook_allow_http: bool,
+    /// Longest video accepted, in seconds.
+    pub max_duration_seconds: f64,
+    /// Largest frame accepted (width × height).
+    pub max_pixels: u64,
+    /// Highest frame rate accepted.
+    pub max_fps: f64,
 }
 
 impl Default for Config {
@@ -72,6 +78,9 @@ impl Default for Config {
             rate_limit_per_second: 10.0,
             rate_limit_burst: 30,
             webhook_allow_http: false,
+            max_duration_seconds: 3600.0,
+            max_pixels: 3840 * 2160,
+            max_fps: 120.0,
         }
     }
 }
@@ -153,6 +162,15 @@ impl Config {
         if let Some(v) = var("VIDMATTE_RATE_LIMIT_BURST") {
             self.rate_limit_burst = parse("VIDMATTE_RATE_LIMIT_BURST", &v)?;
         }
+        if let Some(v) = var("VIDMATTE_MAX_DURATION_SECONDS") {
+            self.max_duration_seconds = parse("VIDMATTE_MAX_DURATION_SECONDS", &v)?;
+        }
+        if let Some(v) = var("VIDMATTE_MAX_PIXELS") {
+            self.max_pixels = parse("VIDMATTE_MAX_PIXELS", &v)?;
+        }
+        if let Some(v) = var("VIDMATTE_MAX_FPS") {
+            self.max_fps = parse("VIDMATTE_MAX_FPS", &v)?;
+        }
         if let Some(v) = var("VIDMATTE_WEBHOOK_ALLOW_HTTP") {
             self.webhook_allow_http = parse("VIDMATTE_WEBHOOK_ALLOW_HTTP", &v)?;
         }
@@ -172,6 +190,9 @@ impl Config {
         {
             bail!("rate_limit_per_second and rate_limit_burst must be positive");
         }
+        if self.max_duration_seconds <= 0.0 || self.max_fps <= 0.0 || self.max_pixels == 0 {
+            bail!("max_duration_seconds, max_pixels and max_fps must be positive");
+        }
         if self.lease_seconds < 3 {
             bail!("lease_seconds must be at least 3");
         }
@@ -181,6 +202,16 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// The bounds a video must stay within, for uploads and jobs alike.
+    pub fn probe_limits(&self) -> vidmatte_media::ProbeLimits {
+        vidmatte_media::ProbeLimits {
+            max_pixels: self.max_pixels,
+            max_duration_seconds: self.max_duration_seconds,
+            max_fps: self.max_fps,
+            ..vidmatte_media::ProbeLimits::default()
+        }
     }
 
     pub fn database_url(&self) -> String {

@@ -142,7 +142,7 @@ pub async fn usage_summary(
         *s = json!(s.as_i64().unwrap_or(0) + count);
     }
     Ok(Json(json!({
-        "success": true, "days": days, "jobs": jobs, "seconds": seconds, "credits_at_list_price": credits,
+        "success": true, "days": days, "jobs": jobs, "seconds": seconds, "credits": credits,
         "by_model": by_model, "by_status": by_status,
     })))
 }

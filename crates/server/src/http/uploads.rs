@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
-use vidmatte_media::{probe, Cancel, MediaError, ProbeLimits};
+use vidmatte_media::{probe, Cancel, MediaError};
 
 use super::auth::{Caller, LegacyCaller};
 use super::error::{ApiError, ApiResult};
@@ -103,11 +103,10 @@ async fn receive(
         return Err(bad("the multipart body has no field named file".into()));
     };
     let probe_path = path.clone();
-    let info = tokio::task::spawn_blocking(move || {
-        probe(&probe_path, &ProbeLimits::default(), &Cancel::new())
-    })
-    .await
-    .map_err(ApiError::internal)?;
+    let limits = app.config.probe_limits();
+    let info = tokio::task::spawn_blocking(move || probe(&probe_path, &limits, &Cancel::new()))
+        .await
+        .map_err(ApiError::internal)?;
     let info = info.map_err(|e| match e {
         MediaError::Unsupported(why) => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -162,6 +162,7 @@ fn request_for(app: &AppState, job: &JobRow, input: PathBuf) -> Result<ProcessRe
     let background = Background::from_type(&job.bg_type, color).map_err(|e| e.to_string())?;
     let output = work_dir(app, &job.id).join(format!("output.{}", format.extension()));
     let mut request = ProcessRequest::new(input, output, model, format);
+    request.limits = app.config.probe_limits();
     request.background = background;
     request.prompt = job.text_prompt.clone();
     request.threads = app.config.threads;

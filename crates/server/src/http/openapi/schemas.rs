@@ -270,7 +270,7 @@ fn usage_summary() -> Value {
         "days": {"type": "integer", "minimum": 1, "maximum": 90},
         "jobs": {"type": "integer"},
         "seconds": {"type": "number"},
-        "credits_at_list_price": {"type": "integer", "description": "What the completed jobs cost at list price (also for unlimited keys)."},
+        "credits": {"type": "integer", "description": "What the completed jobs cost at list price (also for unlimited keys)."},
         "by_model": {
             "type": "object",
             "propertyNames": {"enum": models()},
