@@ -11,6 +11,8 @@ use serde_json::{json, Value};
 use support::receiver::Receiver;
 use support::*;
 
+const ADMIN: &str = "s3cret";
+
 const LOOPBACK_HOOKS: [(&str, &str); 2] = [
     ("VIDMATTE_URL_ALLOWLIST", "127.0.0.1/32"),
     ("VIDMATTE_WEBHOOK_ALLOW_HTTP", "true"),
@@ -192,7 +194,7 @@ fn forbidden_urls_are_refused_for_video_url_and_webhook_url() {
 fn a_burst_gets_429_with_retry_after_and_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let server = Server::start(&data, &[("VIDMATTE_ADMIN_TOKEN", "s3cret")]);
+    let server = Server::start(&data, &[("VIDMATTE_ADMIN_TOKEN", ADMIN)]);
     let body = json!({"video_url": "https://example.com/a.mp4", "auto_start": false});
     let results: Vec<(u16, reqwest::header::HeaderMap, Value)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..60)
@@ -248,25 +250,9 @@ fn a_burst_gets_429_with_retry_after_and_loses_nothing() {
     assert_eq!(list["total"].as_u64(), Some(created as u64));
 
     // A per-key override: 1 request/s, burst 2; another key keeps the default.
-    let admin = |path: &str, body: Value| {
-        let r = server
-            .client
-            .post(server.url(path))
-            .header("X-Admin-Token", "s3cret")
-            .json(&body)
-            .send()
-            .unwrap();
-        (r.status().as_u16(), r.json::<Value>().unwrap())
-    };
-    let keys: Value = server
-        .client
-        .get(server.url("/v1/admin/keys"))
-        .header("X-Admin-Token", "s3cret")
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    let fingerprint = keys["keys"][0]["key_fingerprint"].as_str().unwrap();
+    let admin = |path: &str, body: Value| server.admin_post(ADMIN, path, &body);
+    let fingerprint = server.fingerprint(ADMIN);
+    let fingerprint = fingerprint.as_str();
     let (status, key) = admin(
         "/v1/admin/keys/limits",
         json!({"key_fingerprint": fingerprint, "requests_per_second": 1, "burst": 2}),
@@ -352,29 +338,14 @@ fn a_key_override_caps_its_running_jobs() {
     let data = dir.path().join("data");
     let server = Server::start(
         &data,
-        &[
-            ("VIDMATTE_ADMIN_TOKEN", "s3cret"),
-            ("VIDMATTE_WORKERS", "2"),
-        ],
+        &[("VIDMATTE_ADMIN_TOKEN", ADMIN), ("VIDMATTE_WORKERS", "2")],
     );
-    let keys: Value = server
-        .client
-        .get(server.url("/v1/admin/keys"))
-        .header("X-Admin-Token", "s3cret")
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    let r = server
-        .client
-        .post(server.url("/v1/admin/keys/limits"))
-        .header("X-Admin-Token", "s3cret")
-        .json(
-            &json!({"key_fingerprint": keys["keys"][0]["key_fingerprint"], "max_running_jobs": 1}),
-        )
-        .send()
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let (status, _) = server.admin_post(
+        ADMIN,
+        "/v1/admin/keys/limits",
+        &json!({"key_fingerprint": server.fingerprint(ADMIN), "max_running_jobs": 1}),
+    );
+    assert_eq!(status, 200);
     let (_, upload) = server.upload("/v1/uploads", &carphone_1s(dir.path()));
     let ids: Vec<String> = (0..2)
         .map(|_| {

@@ -199,6 +199,33 @@ impl Server {
         (r.status().as_u16(), r.json().unwrap_or(Value::Null))
     }
 
+    pub fn admin_post(&self, token: &str, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .client
+            .post(self.url(path))
+            .header("X-Admin-Token", token)
+            .json(body)
+            .send()
+            .unwrap();
+        (r.status().as_u16(), r.json().unwrap_or(Value::Null))
+    }
+
+    /// The fingerprint of the server's first key (the one `start` made).
+    pub fn fingerprint(&self, admin_token: &str) -> String {
+        let keys: Value = self
+            .client
+            .get(self.url("/v1/admin/keys"))
+            .header("X-Admin-Token", admin_token)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        keys["keys"][0]["key_fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     /// Polls the job until `done(job)` or the deadline.
     pub fn wait_for(&self, id: &str, seconds: u64, done: impl Fn(&Value) -> bool) -> Value {
         self.wait_for_as(&self.key, id, seconds, done)
