@@ -16,8 +16,9 @@ use super::error::ApiError;
 use crate::store::idempotency::Begin;
 use crate::AppState;
 
-/// JSON bodies larger than this are not POSTed to this API.
-const MAX_JSON_BODY: usize = 1024 * 1024;
+/// JSON bodies larger than this are not POSTed to this API (axum's default
+/// body limit, which the handlers see without an Idempotency-Key).
+const MAX_JSON_BODY: usize = 2 * 1024 * 1024;
 /// Responses worth storing are small JSON documents.
 const MAX_RESPONSE: usize = 1024 * 1024;
 
@@ -68,7 +69,7 @@ pub async fn middleware(State(app): State<AppState>, request: Request, next: Nex
                 return ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "payload_too_large",
-                    "the request body is too large",
+                    "the request body is larger than 2 MB",
                 )
                 .into_response()
             }
