@@ -291,6 +291,22 @@ fn a_burst_gets_429_with_retry_after_and_loses_nothing() {
         statuses,
         [(200, "2".into()), (200, "2".into()), (429, "2".into())]
     );
+    // Without a valid key the client's address has a bucket of its own:
+    // guessing keys is throttled too, and 401s carry the headers.
+    let guesses: Vec<u16> = (0..35)
+        .map(|i| {
+            let r = server
+                .client
+                .get(server.url("/v1/jobs"))
+                .header("X-Api-Key", format!("vm_live_guess{i}"))
+                .send()
+                .unwrap();
+            assert!(r.headers().contains_key("x-ratelimit-remaining"));
+            r.status().as_u16()
+        })
+        .collect();
+    assert!(guesses[..30].iter().all(|s| *s == 401), "{guesses:?}");
+    assert_eq!(guesses[34], 429, "{guesses:?}");
     let other = create_key(&data, "other")["api_key"]
         .as_str()
         .unwrap()

@@ -107,7 +107,8 @@ pub async fn run(
     });
     let router = http::router(Arc::clone(&app));
     let mut until = app.shutdown.clone();
-    axum::serve(listener, router)
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(async move {
             let _ = until.wait_for(|s| *s).await;
         })

@@ -60,9 +60,10 @@ listen to its events, or receive webhooks) and download the result from the sign
 the `X-Request-Id` response header. Every POST accepts `Idempotency-Key` (1 to 255 \
 characters, kept 24 h per key): a retry with the same body replays the first response \
 with `Idempotent-Replayed: true` (a 201 is replayed as 200). Each key has a token bucket \
-(default 10 requests/s, burst 30): responses to requests with a valid key carry \
-`X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (epoch seconds), \
-and a refused request is a 429 with `Retry-After`.";
+(default 10 requests/s, burst 30), and requests without a valid key share one bucket \
+per client address: `/v1` and `/api` responses (except admin calls and signed \
+downloads) carry `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` \
+(epoch seconds), and a refused request is a 429 with `Retry-After`.";
 
 /// Who may call an operation.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

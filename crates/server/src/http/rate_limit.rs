@@ -1,21 +1,26 @@
 //! Per-key rate limits: a token bucket per API key (governor's GCRA; the
 //! default rate and burst from the configuration, per-key overrides from the
-//! key's row). The middleware authenticates the key once per request, answers
-//! 429 `rate_limited` with `Retry-After` before anything else runs, hands the
-//! key to the handlers, and puts `X-RateLimit-Limit` / `-Remaining` /
-//! `-Reset` (epoch seconds when the bucket is full again) on the response.
+//! key's row), and one per client address for `/v1` and `/api` requests
+//! without a valid key (so guessing keys is throttled too). The middleware
+//! authenticates the key once per request, answers 429 `rate_limited` with
+//! `Retry-After` before anything else runs, hands the key to the handlers,
+//! and puts `X-RateLimit-Limit` / `-Remaining` / `-Reset` (epoch seconds when
+//! the bucket is full again) on the response.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
+use governor::state::keyed::HashMapStateStore;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 
@@ -25,12 +30,17 @@ use crate::store::KeyRow;
 use crate::AppState;
 
 type Bucket = RateLimiter<NotKeyed, InMemoryState, DefaultClock, StateInformationMiddleware>;
+type ByAddress =
+    RateLimiter<IpAddr, HashMapStateStore<IpAddr>, DefaultClock, StateInformationMiddleware>;
 
 /// The buckets of every key seen since start.
 pub struct RateLimits {
     per_second: f64,
     burst: u32,
     buckets: Mutex<HashMap<i64, (Quota, Arc<Bucket>)>>,
+    /// Requests without a valid key, by client address.
+    anonymous: ByAddress,
+    anonymous_checks: AtomicU64,
 }
 
 /// What one request's check found.
@@ -65,7 +75,21 @@ impl RateLimits {
             per_second,
             burst,
             buckets: Mutex::new(HashMap::new()),
+            anonymous: RateLimiter::hashmap(quota(per_second, burst))
+                .with_middleware::<StateInformationMiddleware>(),
+            anonymous_checks: AtomicU64::new(0),
         }
+    }
+
+    /// Takes one token from the bucket of a client without a valid key.
+    pub fn check_address(&self, ip: IpAddr) -> Verdict {
+        // Forget addresses whose buckets are full again, now and then.
+        if self.anonymous_checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
+            self.anonymous.retain_recent();
+            self.anonymous.shrink_to_fit();
+        }
+        let q = quota(self.per_second, self.burst);
+        verdict(self.anonymous.check_key(&ip), q, self.burst)
     }
 
     /// Takes one token from the key's bucket.
@@ -87,27 +111,36 @@ impl RateLimits {
             }
             Arc::clone(&entry.1)
         };
-        let period = wanted.replenish_interval().as_secs_f64();
-        let now_s = now_ms() as f64 / 1000.0;
-        match bucket.check() {
-            Ok(state) => {
-                let remaining = state.remaining_burst_capacity();
-                let refill = f64::from(burst.saturating_sub(remaining)) * period;
-                Verdict {
-                    limit: burst,
-                    remaining,
-                    reset: (now_s + refill).ceil() as i64,
-                    retry_after: None,
-                }
+        verdict(bucket.check(), wanted, burst)
+    }
+}
+
+type Outcome = Result<
+    governor::middleware::StateSnapshot,
+    governor::NotUntil<<DefaultClock as Clock>::Instant>,
+>;
+
+fn verdict(outcome: Outcome, quota: Quota, burst: u32) -> Verdict {
+    let period = quota.replenish_interval().as_secs_f64();
+    let now_s = now_ms() as f64 / 1000.0;
+    match outcome {
+        Ok(state) => {
+            let remaining = state.remaining_burst_capacity();
+            let refill = f64::from(burst.saturating_sub(remaining)) * period;
+            Verdict {
+                limit: burst,
+                remaining,
+                reset: (now_s + refill).ceil() as i64,
+                retry_after: None,
             }
-            Err(not_until) => {
-                let wait = not_until.wait_time_from(DefaultClock::default().now());
-                Verdict {
-                    limit: burst,
-                    remaining: 0,
-                    reset: (now_s + f64::from(burst) * period).ceil() as i64,
-                    retry_after: Some(wait.as_secs_f64().ceil().max(1.0) as u64),
-                }
+        }
+        Err(not_until) => {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            Verdict {
+                limit: burst,
+                remaining: 0,
+                reset: (now_s + f64::from(burst) * period).ceil() as i64,
+                retry_after: Some(wait.as_secs_f64().ceil().max(1.0) as u64),
             }
         }
     }
@@ -115,23 +148,30 @@ impl RateLimits {
 
 pub async fn middleware(State(app): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    if !(path.starts_with("/v1/") || path.starts_with("/api/")) {
-        return next.run(request).await; // pages, health, metrics: not the key's budget
+    let limited_path = (path.starts_with("/v1/") || path.starts_with("/api/"))
+        // Signed downloads carry their own proof; admin calls their token.
+        && !(path.starts_with("/v1/jobs/") && path.ends_with("/output"))
+        && !path.starts_with("/v1/admin/");
+    if !limited_path {
+        return next.run(request).await;
     }
-    let Some(given) = request
+    let given = request
         .headers()
         .get("x-api-key")
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().to_string())
-    else {
-        return next.run(request).await; // no key: the route's own rules answer
+        .map(|v| v.trim().to_string());
+    let key = match given {
+        Some(given) => match app.store.key_by_hash(&crate::keys::hash(&given)).await {
+            Ok(key) => key, // None: the extractor answers 401
+            Err(e) => return ApiError::from(e).into_response(),
+        },
+        None => None,
     };
-    let key = match app.store.key_by_hash(&crate::keys::hash(&given)).await {
-        Ok(Some(key)) => key,
-        Ok(None) => return next.run(request).await, // the extractor says 401
-        Err(e) => return ApiError::from(e).into_response(),
+    let verdict = match (&key, request.extensions().get::<ConnectInfo<SocketAddr>>()) {
+        (Some(key), _) => app.limits.check(key),
+        (None, Some(ConnectInfo(address))) => app.limits.check_address(address.ip()),
+        (None, None) => return next.run(request).await,
     };
-    let verdict = app.limits.check(&key);
     if let Some(seconds) = verdict.retry_after {
         let route = request
             .extensions()
@@ -139,11 +179,16 @@ pub async fn middleware(State(app): State<AppState>, mut request: Request, next:
             .map_or("unmatched", |p| p.as_str())
             .to_string();
         metrics::counter!("vidmatte_rate_limited_total", "route" => route).increment(1);
+        let who = if key.is_some() {
+            "this key"
+        } else {
+            "this address (without a valid key)"
+        };
         let mut error = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
             format!(
-                "this key sent more than {} requests at once; try again in {seconds} s",
+                "{who} sent more than {} requests at once; try again in {seconds} s",
                 verdict.limit
             ),
         );
@@ -152,7 +197,9 @@ pub async fn middleware(State(app): State<AppState>, mut request: Request, next:
         set_headers(response.headers_mut(), &verdict);
         return response;
     }
-    request.extensions_mut().insert(Authenticated(key));
+    if let Some(key) = key {
+        request.extensions_mut().insert(Authenticated(key));
+    }
     let mut response = next.run(request).await;
     set_headers(response.headers_mut(), &verdict);
     response
@@ -202,8 +249,17 @@ mod tests {
         let refused = limits.check(&key(1));
         assert_eq!(refused.remaining, 0);
         assert_eq!(refused.retry_after, Some(1));
-        // Another key has its own bucket.
+        // Another key has its own bucket, and so has a client without a key.
         assert!(limits.check(&key(2)).retry_after.is_none());
+        let address: IpAddr = "192.0.2.7".parse().unwrap();
+        for _ in 0..30 {
+            assert!(limits.check_address(address).retry_after.is_none());
+        }
+        assert!(limits.check_address(address).retry_after.is_some());
+        assert!(limits
+            .check_address("192.0.2.8".parse().unwrap())
+            .retry_after
+            .is_none());
     }
 
     #[test]

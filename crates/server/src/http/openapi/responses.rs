@@ -70,7 +70,7 @@ const RATE_HEADERS: [(&str, &str); 3] = [
 
 fn rate_header(description: &str, required: bool) -> Value {
     json!({
-        "description": format!("{description} Sent whenever the request carried a valid `X-Api-Key`."),
+        "description": format!("{description} Sent on `/v1` and `/api` responses except admin calls and signed downloads (the key's bucket, or the client address's without a valid key)."),
         "required": required,
         "schema": {"type": "integer", "minimum": 0},
     })
