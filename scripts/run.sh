@@ -6,8 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "run: checking the runtime, weights and ffmpeg (scripts/setup.sh; downloads only the first time)" >&2
 bash scripts/setup.sh >/dev/null
-cargo build --release --locked -q
+echo "run: building vidmatte (release; the first build takes several minutes on 2 cores)" >&2
+cargo build --release --locked
 if [ $# -eq 0 ]; then
   set -- serve
 fi

@@ -82,7 +82,8 @@ fn init_logging() {
     let json = std::env::var("VIDMATTE_LOG_JSON").is_ok_and(|v| v == "true" || v == "1");
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     if json {
         builder.json().init();
     } else {

@@ -43,8 +43,10 @@ impl ServeArgs {
 pub enum KeysCommand {
     /// Create a key and print it (it is shown only this once).
     Create {
+        /// Who the key is for (your customer's or app's name).
         #[arg(long)]
         client_id: String,
+        /// A free-form note kept with the key.
         #[arg(long)]
         note: Option<String>,
         /// Starting credits; without it the key is unlimited.
@@ -73,10 +75,14 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         if app.store.count_keys().await? == 0 {
             let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "vidmatte".into());
             tracing::warn!(
-                "no API keys yet: create one with `{exe} keys create --client-id me --data-dir {}`, then send it as X-Api-Key",
+                "no API keys yet: create one with `{exe} keys create --client-id me --data-dir {}`, then paste it into the web page or send it as X-Api-Key",
                 config.data_dir.display()
             );
         }
+        tracing::info!(
+            "web page: http://{0}/ · API reference: http://{0}/docs",
+            config.listen
+        );
         let listener = tokio::net::TcpListener::bind(&config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;

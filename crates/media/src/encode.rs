@@ -223,6 +223,13 @@ impl FrameEncoder {
         if let Some(frames) = &self.png_frames {
             zip_frames(frames.path(), self.partial.as_file_mut())?;
         }
+        // The temp file was made owner-only; the output is an ordinary file.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(self.partial.path(), std::fs::Permissions::from_mode(0o644))
+                .map_err(|e| MediaError::io("setting the output's permissions", e))?;
+        }
         self.partial.persist(&self.destination).map_err(|e| {
             MediaError::io(
                 format!("moving the output to {}", self.destination.display()),

@@ -4,11 +4,12 @@ use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MediaError {
-    #[error("could not start {command}: {source} (is ffmpeg installed? run scripts/setup.sh)")]
+    // The messages carry their cause, so it is not chained as a `source`
+    // too (the CLI would print it twice).
+    #[error("could not start {command}: {cause} (is ffmpeg installed? run scripts/setup.sh)")]
     Spawn {
         command: &'static str,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{command} failed ({status}): {stderr}")]
     Failed {
@@ -29,11 +30,10 @@ pub enum MediaError {
     Unsupported(String),
     #[error("video outside limits: {0}")]
     OutsideLimits(String),
-    #[error("{context}: {source}")]
+    #[error("{context}: {cause}")]
     Io {
         context: String,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("could not read ffprobe output: {0}")]
     ProbeJson(#[from] serde_json::Error),
@@ -42,10 +42,10 @@ pub enum MediaError {
 }
 
 impl MediaError {
-    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+    pub(crate) fn io(context: impl Into<String>, cause: std::io::Error) -> Self {
         Self::Io {
             context: context.into(),
-            source,
+            cause,
         }
     }
 }

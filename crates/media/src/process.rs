@@ -63,7 +63,7 @@ impl Process {
         tracing::debug!(command, ?args, "spawn");
         let mut child = cmd
             .spawn()
-            .map_err(|source| MediaError::Spawn { command, source })?;
+            .map_err(|cause| MediaError::Spawn { command, cause })?;
         let pipes = Pipes {
             stdin: child.stdin.take(),
             stdout: child.stdout.take(),

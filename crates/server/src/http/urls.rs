@@ -76,7 +76,7 @@ pub fn check_external(url: &str, param: &str, rules: &AddressRules) -> Result<()
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return refuse("must not contain credentials");
     }
-    let private = "points at a private or local address";
+    let private = "points at a private or local address (the operator can exempt a host with VIDMATTE_URL_ALLOWLIST)";
     match parsed.host() {
         None => refuse("has no host"),
         Some(Host::Domain(name)) => {
