@@ -177,7 +177,7 @@ impl Store {
     pub async fn usage_events(&self, key_id: i64, limit: i64) -> sqlx::Result<Vec<UsageEvent>> {
         sqlx::query_as(
             "SELECT id, job_id, type, model, seconds, credits, created_at FROM usage_events
-             WHERE key_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+             WHERE key_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
         )
         .bind(key_id)
         .bind(limit)

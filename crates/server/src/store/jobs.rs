@@ -162,7 +162,7 @@ impl Store {
     ) -> sqlx::Result<(Vec<JobRow>, i64)> {
         let rows = sqlx::query_as(
             "SELECT * FROM jobs WHERE key_id = ?1 AND (?2 IS NULL OR status = ?2)
-             ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4",
+             ORDER BY created_at DESC, rowid DESC LIMIT ?3 OFFSET ?4",
         )
         .bind(key_id)
         .bind(status)
@@ -295,7 +295,7 @@ impl Store {
                          AND (SELECT COUNT(*) FROM jobs r WHERE r.key_id = j.key_id AND r.status = 'processing'
                               AND r.lease_owner IS NOT NULL AND r.lease_expires_at >= ?3)
                               < COALESCE((SELECT k.max_running FROM api_keys k WHERE k.id = j.key_id), ?4)
-                         ORDER BY j.queued_at, j.id LIMIT 1)
+                         ORDER BY j.queued_at, j.rowid LIMIT 1)
              RETURNING *",
         )
         .bind(owner)
