@@ -6,6 +6,8 @@ use super::billing::{reserve_in, settle_in, Insufficient};
 use super::webhooks::{enqueue_in, event_for};
 use super::Store;
 use crate::clock::now_ms;
+use crate::view::JobView;
+use sqlx::{Sqlite, Transaction};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct JobRow {
@@ -45,6 +47,18 @@ pub struct JobRow {
     pub completed_at: Option<i64>,
     /// JSON: event name → pending | sent | failed.
     pub webhook_events: String,
+}
+
+/// What every terminal transition owes, in its own transaction: the credits
+/// charged (completed) or released (otherwise), and the webhook event.
+async fn ended_in(
+    tx: &mut Transaction<'_, Sqlite>,
+    view: &JobView,
+    id: &str,
+    status: &str,
+) -> sqlx::Result<()> {
+    settle_in(tx, id, status == "completed").await?;
+    enqueue_in(tx, view, id, event_for(status)).await
 }
 
 impl JobRow {
@@ -238,8 +252,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         if idle.is_some() {
-            settle_in(&mut tx, id, false).await?;
-            enqueue_in(&mut tx, &self.view, id, "job.canceled").await?;
+            ended_in(&mut tx, &self.view, id, "canceled").await?;
             tx.commit().await?;
             return self.job_by_id(id).await;
         }
@@ -281,8 +294,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             if failed.rows_affected() == 1 {
-                settle_in(&mut tx, &id, false).await?;
-                enqueue_in(&mut tx, &self.view, &id, "job.failed").await?;
+                ended_in(&mut tx, &self.view, &id, "failed").await?;
             }
             tx.commit().await?;
         }
@@ -393,8 +405,7 @@ impl Store {
         if done.rows_affected() != 1 {
             return Ok(false);
         }
-        settle_in(&mut tx, id, true).await?;
-        enqueue_in(&mut tx, &self.view, id, "job.completed").await?;
+        ended_in(&mut tx, &self.view, id, "completed").await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -425,8 +436,7 @@ impl Store {
         if done.rows_affected() != 1 {
             return Ok(false);
         }
-        settle_in(&mut tx, id, false).await?;
-        enqueue_in(&mut tx, &self.view, id, event_for(status)).await?;
+        ended_in(&mut tx, &self.view, id, status).await?;
         tx.commit().await?;
         Ok(true)
     }
