@@ -23,3 +23,26 @@ pub fn start(app: AppState) -> Vec<JoinHandle<()>> {
     handles.push(tokio::spawn(sweeper::run(app)));
     handles
 }
+
+/// Retries a store write a few times (250 ms, doubling) before giving up;
+/// `what` names it in the log. Used for outcomes that must not be lost to a
+/// momentarily busy database.
+pub(crate) async fn with_retries<T, F, Fut>(what: &str, mut write: F) -> sqlx::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = sqlx::Result<T>>,
+{
+    let mut delay = std::time::Duration::from_millis(250);
+    let mut attempt = 1;
+    loop {
+        match write().await {
+            Err(e) if attempt < 4 => {
+                tracing::warn!(error = %e, attempt, "recording {what} failed; retrying");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}

@@ -101,18 +101,13 @@ async fn deliver(app: &AppState, delivery: Delivery) {
         metrics::histogram!("vidmatte_webhook_delivery_seconds")
             .record((now_ms() - delivery.created_at).max(0) as f64 / 1000.0);
     }
-    for wait in [0u64, 100, 500, 2000] {
-        tokio::time::sleep(Duration::from_millis(wait)).await;
-        match app
-            .store
+    let recorded = super::with_retries("a webhook attempt", || {
+        app.store
             .record_attempt(&delivery, ok, status, error.as_deref(), retry_at)
-            .await
-        {
-            Ok(()) => return,
-            Err(e) => {
-                tracing::warn!(error = %e, delivery_id = %delivery.id, "recording a webhook attempt failed")
-            }
-        }
+    })
+    .await;
+    if let Err(e) = recorded {
+        tracing::warn!(error = %e, delivery_id = %delivery.id, "giving up on recording a webhook attempt");
     }
     // Left leased: the lease runs out and the delivery is attempted again.
 }

@@ -83,7 +83,7 @@ async fn run_job(app: &AppState, owner: &str, job: JobRow) {
     let store = &app.store;
     // A failed write (a busy database) is retried before the job is left to
     // lease expiry and re-claim.
-    let recorded = with_retries(|| async {
+    let recorded = super::with_retries("the job outcome", || async {
         match &ending {
             Ending::Done(report) => {
                 let warnings =
@@ -297,26 +297,6 @@ async fn work(app: &AppState, owner: &str, job: &JobRow) -> Ending {
         (Err(e), None) => {
             tracing::warn!(code = e.code(), error = %e, "job failed");
             Ending::Failed(e.code(), e.to_string())
-        }
-    }
-}
-
-async fn with_retries<T, F, Fut>(mut write: F) -> sqlx::Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = sqlx::Result<T>>,
-{
-    let mut delay = Duration::from_millis(250);
-    let mut attempt = 1;
-    loop {
-        match write().await {
-            Err(e) if attempt < 4 => {
-                tracing::warn!(error = %e, attempt, "recording the job outcome failed; retrying");
-                tokio::time::sleep(delay).await;
-                delay *= 2;
-                attempt += 1;
-            }
-            result => return result,
         }
     }
 }
