@@ -19,10 +19,6 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         app: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if let Some(super::rate_limit::Authenticated(key)) = parts.extensions.get() {
-            tracing::Span::current().record("key", key.fingerprint.as_str());
-            return Ok(Caller(key.clone()));
-        }
         let Some(given) = parts.headers.get("x-api-key") else {
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
@@ -30,8 +26,14 @@ impl FromRequestParts<AppState> for Caller {
                 "send your API key in the X-Api-Key header",
             ));
         };
-        let given = given.to_str().unwrap_or("").trim();
-        let key = app.store.key_by_hash(&crate::keys::hash(given)).await?;
+        // The rate-limit middleware has usually looked the key up already.
+        let key = match parts.extensions.get::<super::rate_limit::KeyLookup>() {
+            Some(lookup) => lookup.0.clone(),
+            None => {
+                let given = given.to_str().unwrap_or("").trim();
+                app.store.key_by_hash(&crate::keys::hash(given)).await?
+            }
+        };
         match key {
             Some(key) => {
                 tracing::Span::current().record("key", key.fingerprint.as_str());

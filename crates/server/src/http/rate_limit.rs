@@ -37,6 +37,8 @@ type ByAddress =
 pub struct RateLimits {
     per_second: f64,
     burst: u32,
+    /// The bucket shape of keys without overrides and of anonymous clients.
+    default_quota: Quota,
     buckets: Mutex<HashMap<i64, (Quota, Arc<Bucket>)>>,
     /// Requests without a valid key, by client address.
     anonymous: ByAddress,
@@ -54,9 +56,10 @@ pub struct Verdict {
     pub retry_after: Option<u64>,
 }
 
-/// The key the middleware authenticated (present only for a valid key).
+/// What the middleware found for the request's `X-Api-Key` (present when
+/// the header was looked up): the enabled key, or None for an unknown one.
 #[derive(Clone)]
-pub struct Authenticated(pub KeyRow);
+pub struct KeyLookup(pub Option<KeyRow>);
 
 fn quota(per_second: f64, burst: u32) -> Quota {
     let period = Duration::from_secs_f64(1.0 / per_second.clamp(0.001, 1_000_000.0));
@@ -74,6 +77,7 @@ impl RateLimits {
         Self {
             per_second,
             burst,
+            default_quota: quota(per_second, burst),
             buckets: Mutex::new(HashMap::new()),
             anonymous: RateLimiter::hashmap(quota(per_second, burst))
                 .with_middleware::<StateInformationMiddleware>(),
@@ -88,8 +92,11 @@ impl RateLimits {
             self.anonymous.retain_recent();
             self.anonymous.shrink_to_fit();
         }
-        let q = quota(self.per_second, self.burst);
-        verdict(self.anonymous.check_key(&ip), q, self.burst)
+        verdict(
+            self.anonymous.check_key(&ip),
+            self.default_quota,
+            self.burst,
+        )
     }
 
     /// Takes one token from the key's bucket.
@@ -160,6 +167,7 @@ pub async fn middleware(State(app): State<AppState>, mut request: Request, next:
         .get("x-api-key")
         .and_then(|v| v.to_str().ok())
         .map(|v| v.trim().to_string());
+    let given_header = given.is_some();
     let key = match given {
         Some(given) => match app.store.key_by_hash(&crate::keys::hash(&given)).await {
             Ok(key) => key, // None: the extractor answers 401
@@ -197,8 +205,8 @@ pub async fn middleware(State(app): State<AppState>, mut request: Request, next:
         set_headers(response.headers_mut(), &verdict);
         return response;
     }
-    if let Some(key) = key {
-        request.extensions_mut().insert(Authenticated(key));
+    if given_header {
+        request.extensions_mut().insert(KeyLookup(key));
     }
     let mut response = next.run(request).await;
     set_headers(response.headers_mut(), &verdict);
