@@ -23,6 +23,8 @@ pub enum MlError {
     Ort(#[from] ort::Error),
     #[error("{model} returned an unexpected output: {detail}")]
     Output { model: &'static str, detail: String },
+    #[error("inference was stopped")]
+    Interrupted,
     #[error("resizing: {0}")]
     Resize(String),
 }

@@ -9,7 +9,8 @@ use ort::session::Session;
 use ort::value::TensorRef;
 
 use crate::resize::{model_input_size, resize_u8, to_planes, unit_to_u8, Filter};
-use crate::{FrameRef, Matte, MlError, ModelFile, ModelKind, ModelStore, Segmenter};
+use crate::{
+    Interrupt,FrameRef, Matte, MlError, ModelFile, ModelKind, ModelStore, Segmenter};
 
 #[derive(Clone, Debug)]
 pub struct IsnetOptions {
@@ -41,6 +42,7 @@ impl IsnetOptions {
 
 pub struct Isnet {
     session: Session,
+    pub(crate) interrupt: Interrupt,
     options: IsnetOptions,
     resizer: Resizer,
     resized: Vec<u8>,
@@ -56,6 +58,7 @@ impl Isnet {
     ) -> Result<Self, MlError> {
         Ok(Self {
             session: store.session(&ModelFile::ISNET, threads)?,
+            interrupt: Interrupt::new()?,
             options,
             resizer: Resizer::new(),
             resized: Vec::new(),
@@ -66,6 +69,10 @@ impl Isnet {
 }
 
 impl Segmenter for Isnet {
+    fn interrupt(&self) -> Interrupt {
+        self.interrupt.clone()
+    }
+
     fn kind(&self) -> ModelKind {
         ModelKind::Original
     }
@@ -101,7 +108,10 @@ impl Segmenter for Isnet {
         });
         let input =
             TensorRef::from_array_view(([1usize, 3, ih as usize, iw as usize], &self.input[..]))?;
-        let outputs = self.session.run(ort::inputs!["input" => input])?;
+        let outputs = self
+            .session
+            .run_with_options(ort::inputs!["input" => input], self.interrupt.options())
+            .map_err(|e| self.interrupt.error(e))?;
         let (shape, values) = outputs[0].try_extract_tensor::<f32>()?;
         if values.len() != plane {
             return Err(MlError::Output {

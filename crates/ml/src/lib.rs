@@ -6,6 +6,7 @@
 
 mod components;
 mod error;
+mod interrupt;
 mod isnet;
 mod matte;
 mod pro;
@@ -17,6 +18,7 @@ mod store;
 mod u2netp;
 
 pub use error::MlError;
+pub use interrupt::Interrupt;
 pub use isnet::{Isnet, IsnetOptions};
 pub use matte::{FrameRef, Matte, Segmenter};
 pub use pro::Pro;

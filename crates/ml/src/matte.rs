@@ -1,6 +1,6 @@
 //! The [`Segmenter`] trait and the frames and mattes it works on.
 
-use crate::{MlError, ModelKind};
+use crate::{Interrupt, MlError, ModelKind};
 
 /// One upright RGB24 frame, row-major, no padding.
 #[derive(Clone, Copy, Debug)]
@@ -47,6 +47,9 @@ pub trait Segmenter: Send {
 
     /// Forgets state carried across frames (a new video, or a scene cut).
     fn reset(&mut self) {}
+
+    /// A handle that stops this segmenter's inference from another thread.
+    fn interrupt(&self) -> Interrupt;
 
     /// Things the caller asked for that the model could not act on.
     fn warnings(&self) -> Vec<String> {

@@ -5,7 +5,7 @@
 
 use crate::components::{keep_placement, CoarseGrid};
 use crate::{
-    FrameRef, Isnet, IsnetOptions, Matte, MlError, ModelKind, ModelStore, Prompt, Rvm, Segmenter,
+    FrameRef, Interrupt, Isnet, IsnetOptions, Matte, MlError, ModelKind, ModelStore, Prompt, Rvm, Segmenter,
     SegmenterOptions, Subject,
 };
 
@@ -29,9 +29,13 @@ impl Pro {
             long_side: 1024,
             keep_aspect: true,
         };
+        let isnet = Isnet::load(store, options.threads, isnet)?;
+        let mut rvm = Rvm::load(store, options.threads, options.rvm.clone())?;
+        // One handle stops both models.
+        rvm.interrupt = isnet.interrupt.clone();
         Ok(Self {
-            isnet: Isnet::load(store, options.threads, isnet)?,
-            rvm: Rvm::load(store, options.threads, options.rvm.clone())?,
+            isnet,
+            rvm,
             prompt,
             people: Matte::default(),
             salient: Matte::default(),
@@ -53,6 +57,10 @@ fn near_people(people: &[u8], width: u32, height: u32) -> Vec<bool> {
 }
 
 impl Segmenter for Pro {
+    fn interrupt(&self) -> Interrupt {
+        self.isnet.interrupt.clone()
+    }
+
     fn kind(&self) -> ModelKind {
         ModelKind::Pro
     }

@@ -11,7 +11,8 @@ use ort::session::Session;
 use ort::value::{DynValue, Tensor, TensorRef};
 
 use crate::resize::{resize_u8, to_planes, unit_to_u8, Filter};
-use crate::{FrameRef, Matte, MlError, ModelFile, ModelKind, ModelStore, Segmenter};
+use crate::{
+    Interrupt,FrameRef, Matte, MlError, ModelFile, ModelKind, ModelStore, Segmenter};
 
 #[derive(Clone, Debug)]
 pub struct RvmOptions {
@@ -41,6 +42,7 @@ pub(crate) fn downsample_ratio_for(width: u32, height: u32) -> f32 {
 
 pub struct Rvm {
     session: Session,
+    pub(crate) interrupt: Interrupt,
     options: RvmOptions,
     /// r1o..r4o of the previous frame, and the size they belong to.
     state: Option<([DynValue; 4], (u32, u32))>,
@@ -54,6 +56,7 @@ impl Rvm {
     pub fn load(store: &ModelStore, threads: usize, options: RvmOptions) -> Result<Self, MlError> {
         Ok(Self {
             session: store.session(&ModelFile::RVM, threads)?,
+            interrupt: Interrupt::new()?,
             options,
             state: None,
             resizer: Resizer::new(),
@@ -75,6 +78,10 @@ impl Rvm {
 }
 
 impl Segmenter for Rvm {
+    fn interrupt(&self) -> Interrupt {
+        self.interrupt.clone()
+    }
+
     fn kind(&self) -> ModelKind {
         ModelKind::Human
     }
@@ -129,14 +136,17 @@ impl Segmenter for Rvm {
         let src =
             TensorRef::from_array_view(([1usize, 3, h as usize, w as usize], &self.input[..]))?;
         let ratio = Tensor::from_array(([1usize], vec![ratio]))?;
-        let mut outputs = self.session.run(ort::inputs![
+        let mut outputs = self
+            .session
+            .run_with_options(ort::inputs![
             "src" => src,
             "r1i" => recurrent[0],
             "r2i" => recurrent[1],
             "r3i" => recurrent[2],
             "r4i" => recurrent[3],
             "downsample_ratio" => ratio,
-        ])?;
+        ], self.interrupt.options())
+            .map_err(|e| self.interrupt.error(e))?;
         let (_, pha) = outputs["pha"].try_extract_tensor::<f32>()?;
         if pha.len() != plane {
             return Err(MlError::Output {

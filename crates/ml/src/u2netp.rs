@@ -9,7 +9,8 @@ use ort::session::Session;
 use ort::value::TensorRef;
 
 use crate::resize::{model_input_size, resize_u8, to_planes, Filter};
-use crate::{FrameRef, Matte, MlError, ModelFile, ModelKind, ModelStore, Segmenter};
+use crate::{
+    Interrupt,FrameRef, Matte, MlError, ModelFile, ModelKind, ModelStore, Segmenter};
 
 const MEAN: [f32; 3] = [0.485, 0.456, 0.406];
 const STD: [f32; 3] = [0.229, 0.224, 0.225];
@@ -45,6 +46,7 @@ impl U2netpOptions {
 
 pub struct U2netp {
     session: Session,
+    pub(crate) interrupt: Interrupt,
     options: U2netpOptions,
     resizer: Resizer,
     resized: Vec<u8>,
@@ -60,6 +62,7 @@ impl U2netp {
     ) -> Result<Self, MlError> {
         Ok(Self {
             session: store.session(&ModelFile::U2NETP, threads)?,
+            interrupt: Interrupt::new()?,
             options,
             resizer: Resizer::new(),
             resized: Vec::new(),
@@ -70,6 +73,10 @@ impl U2netp {
 }
 
 impl Segmenter for U2netp {
+    fn interrupt(&self) -> Interrupt {
+        self.interrupt.clone()
+    }
+
     fn kind(&self) -> ModelKind {
         ModelKind::Light
     }
@@ -97,7 +104,10 @@ impl Segmenter for U2netp {
         });
         let input =
             TensorRef::from_array_view(([1usize, 3, ih as usize, iw as usize], &self.input[..]))?;
-        let outputs = self.session.run(ort::inputs!["input.1" => input])?;
+        let outputs = self
+            .session
+            .run_with_options(ort::inputs!["input.1" => input], self.interrupt.options())
+            .map_err(|e| self.interrupt.error(e))?;
         let (shape, values) = outputs[0].try_extract_tensor::<f32>()?;
         if values.len() != plane {
             return Err(MlError::Output {

@@ -28,12 +28,15 @@ impl PipelineError {
                 "unprocessable_video"
             }
             Self::Media(MediaError::Timeout { .. }) => "timeout",
-            Self::Media(MediaError::Canceled) => "canceled",
+            Self::Media(MediaError::Canceled) | Self::Model(MlError::Interrupted) => "canceled",
             _ => "processing_failed",
         }
     }
 
     pub fn is_canceled(&self) -> bool {
-        matches!(self, Self::Media(MediaError::Canceled))
+        matches!(
+            self,
+            Self::Media(MediaError::Canceled) | Self::Model(MlError::Interrupted)
+        )
     }
 }

@@ -11,6 +11,8 @@ pub struct Progress {
     pub frames_total: u64,
     pub fps: f64,
     pub eta_seconds: Option<f64>,
+    /// Seconds of video decoded so far (not what the header claims).
+    pub seconds_decoded: f64,
 }
 
 impl Progress {
@@ -28,6 +30,7 @@ impl Progress {
             frames_total,
             fps,
             eta_seconds,
+            seconds_decoded: 0.0,
         }
     }
 

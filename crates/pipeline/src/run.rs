@@ -28,6 +28,9 @@ pub struct Report {
     pub elapsed: Duration,
     pub stages: StageStats,
     pub scene_cuts: u64,
+    /// Seconds of video actually decoded (frames ÷ the constant output
+    /// rate), whatever the container's header claims: what billing uses.
+    pub decoded_seconds: f64,
     /// Parts of the request the model could not act on (pro prompts).
     pub warnings: Vec<String>,
 }
@@ -89,12 +92,19 @@ pub fn process_with(
     };
     let mut encoder = FrameEncoder::create(spec, &request.output, &stop)?;
     segmenter.reset();
+    // A cancel (or a failed stage) also ends the inference run in progress.
+    let interrupt = segmenter.interrupt();
+    interrupt.resume();
+    let fps = info.fps.as_f64().max(1e-9);
+    let max_frames = frames_allowed(request.limits.max_duration_seconds, fps);
     let smoothing = request.smoothing && !segmenter.is_temporal();
     let (width, height) = decoder.frame_size();
     let frame_len = decoder.frame_len();
     let bytes_per_pixel = encoder.spec().bytes_per_pixel();
     let background = request.background;
     let encoded = AtomicU64::new(0);
+    let decoded_count = AtomicU64::new(0);
+    let decoded = &decoded_count;
     let expected_frames = info.frame_count;
 
     let (frames_tx, frames_rx) = sync_channel::<Vec<u8>>(QUEUE);
@@ -107,11 +117,12 @@ pub fn process_with(
         e
     };
 
-    let (decoded, segmented, written) = std::thread::scope(|scope| {
+    let (decode_result, segmented, written) = std::thread::scope(|scope| {
         scope.spawn(|| {
             while !finished.load(Ordering::SeqCst) {
-                if cancel.is_cancelled() {
+                if cancel.is_cancelled() || stop.is_cancelled() {
                     stop.cancel();
+                    interrupt.stop();
                     return;
                 }
                 std::thread::sleep(Duration::from_millis(20));
@@ -132,6 +143,18 @@ pub fn process_with(
                     break;
                 }
                 frames += 1;
+                decoded.store(frames, Ordering::SeqCst);
+                if frames > max_frames {
+                    // The header understated the length: limits (and
+                    // billing) follow what is decoded.
+                    return Err(fail(
+                        MediaError::OutsideLimits(format!(
+                            "the video runs longer than the {} s allowed (its header claims {:.1} s)",
+                            request.limits.max_duration_seconds, info.duration_seconds
+                        ))
+                        .into(),
+                    ));
+                }
                 if frames_tx.send(frame).is_err() {
                     return Ok(busy);
                 }
@@ -211,11 +234,10 @@ pub fn process_with(
                 }
                 done += 1;
                 let frames_done = encoded.load(Ordering::SeqCst);
-                on_progress(&Progress::new(
-                    frames_done,
-                    info.frame_count.max(done),
-                    started.elapsed(),
-                ));
+                let mut progress =
+                    Progress::new(frames_done, info.frame_count.max(done), started.elapsed());
+                progress.seconds_decoded = decoded.load(Ordering::SeqCst) as f64 / fps;
+                on_progress(&progress);
             }
             drop(mattes_tx);
             Ok((busy, scene_cuts))
@@ -225,11 +247,12 @@ pub fn process_with(
         results
     });
 
+    interrupt.resume();
     if cancel.is_cancelled() {
         return Err(MediaError::Canceled.into());
     }
     let mut errors = Vec::new();
-    let decode_busy = joined(decoded).map_err(|e| errors.push(e)).ok();
+    let decode_busy = joined(decode_result).map_err(|e| errors.push(e)).ok();
     let segmented = segmented.map_err(|e| errors.push(e)).ok();
     let written = joined(written).map_err(|e| errors.push(e)).ok();
     // The first real cause wins over the cancellations it set off.
@@ -251,7 +274,10 @@ pub fn process_with(
         ));
     };
     let frames = encoded.load(Ordering::SeqCst);
-    on_progress(&Progress::new(frames, frames, started.elapsed()));
+    let decoded_seconds = decoded.load(Ordering::SeqCst) as f64 / fps;
+    let mut progress = Progress::new(frames, frames, started.elapsed());
+    progress.seconds_decoded = decoded_seconds;
+    on_progress(&progress);
     Ok(Report {
         output,
         info: info.clone(),
@@ -264,12 +290,23 @@ pub fn process_with(
             encode: encode_busy,
         },
         scene_cuts,
+        decoded_seconds,
         warnings: segmenter.warnings(),
     })
 }
 
 fn joined<T>(result: std::thread::Result<Result<T, PipelineError>>) -> Result<T, PipelineError> {
     result.unwrap_or_else(|_| Err(PipelineError::Stage("a stage panicked".into())))
+}
+
+/// Frames past which a video is longer than `max_seconds` allows; a
+/// little slack (half a second, at least two frames) absorbs the constant
+/// rate's rounding at the ends.
+fn frames_allowed(max_seconds: f64, fps: f64) -> u64 {
+    if !max_seconds.is_finite() {
+        return u64::MAX;
+    }
+    ((max_seconds + 0.5) * fps).ceil() as u64 + 2
 }
 
 /// Fewer than 90 % of the frames the container declares (and more than a

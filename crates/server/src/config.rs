@@ -54,6 +54,13 @@ pub struct Config {
     pub max_pixels: u64,
     /// Highest frame rate accepted.
     pub max_fps: f64,
+    /// Longest a `video_url` download may take in all.
+    pub fetch_timeout_seconds: u64,
+    /// Slowest a `video_url` download may be, averaged over 10 s windows.
+    pub fetch_min_bytes_per_second: u64,
+    /// `video_url` downloads at once in this process; they do not hold a
+    /// worker, so a slow source cannot keep other jobs waiting.
+    pub fetch_slots: usize,
 }
 
 impl Default for Config {
@@ -81,6 +88,9 @@ impl Default for Config {
             max_duration_seconds: 3600.0,
             max_pixels: 3840 * 2160,
             max_fps: 120.0,
+            fetch_timeout_seconds: 900,
+            fetch_min_bytes_per_second: 16 * 1024,
+            fetch_slots: 4,
         }
     }
 }
@@ -171,6 +181,15 @@ impl Config {
         if let Some(v) = var("VIDMATTE_MAX_FPS") {
             self.max_fps = parse("VIDMATTE_MAX_FPS", &v)?;
         }
+        if let Some(v) = var("VIDMATTE_FETCH_TIMEOUT_SECONDS") {
+            self.fetch_timeout_seconds = parse("VIDMATTE_FETCH_TIMEOUT_SECONDS", &v)?;
+        }
+        if let Some(v) = var("VIDMATTE_FETCH_MIN_BYTES_PER_SECOND") {
+            self.fetch_min_bytes_per_second = parse("VIDMATTE_FETCH_MIN_BYTES_PER_SECOND", &v)?;
+        }
+        if let Some(v) = var("VIDMATTE_FETCH_SLOTS") {
+            self.fetch_slots = parse("VIDMATTE_FETCH_SLOTS", &v)?;
+        }
         if let Some(v) = var("VIDMATTE_WEBHOOK_ALLOW_HTTP") {
             self.webhook_allow_http = parse("VIDMATTE_WEBHOOK_ALLOW_HTTP", &v)?;
         }
@@ -178,8 +197,8 @@ impl Config {
     }
 
     pub fn check(&self) -> anyhow::Result<()> {
-        if self.workers == 0 {
-            bail!("workers must be at least 1");
+        if self.fetch_slots == 0 || self.fetch_timeout_seconds == 0 {
+            bail!("fetch_slots and fetch_timeout_seconds must be at least 1");
         }
         if self.max_running_per_key < 1 {
             bail!("max_running_per_key must be at least 1");

@@ -123,12 +123,7 @@ pub async fn usage_summary(
     let (mut jobs, mut seconds, mut credits) = (0i64, 0f64, 0i64);
     let mut by_model = serde_json::Map::new();
     let mut by_status = serde_json::Map::new();
-    for (model, status, count, secs) in rows {
-        let cost = if status == "completed" {
-            crate::billing::cost(&model, secs)
-        } else {
-            0
-        };
+    for (model, status, count, secs, cost) in rows {
         jobs += count;
         seconds += secs;
         credits += cost;

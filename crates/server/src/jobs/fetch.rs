@@ -2,11 +2,15 @@
 //! checked against the contract's rules, the connection is pinned to the
 //! address that was checked (no DNS rebinding), redirects are followed by
 //! hand (at most 3, each re-checked), and the size limit applies while
-//! streaming to disk.
+//! streaming to disk. A download has an overall deadline and a minimum
+//! rate (a source that drips a byte at a time would otherwise hold the
+//! job forever: the read timeout restarts on every byte).
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
@@ -15,6 +19,17 @@ use crate::http::urls::{is_forbidden, AddressRules};
 
 const MAX_REDIRECTS: usize = 3;
 
+/// The minimum rate is judged over windows this long.
+const RATE_WINDOW: Duration = Duration::from_secs(10);
+
+/// How much, how long and how slowly a download may go.
+#[derive(Clone, Copy, Debug)]
+pub struct FetchLimits {
+    pub max_bytes: u64,
+    pub timeout: Duration,
+    pub min_bytes_per_second: u64,
+}
+
 /// Why a fetch failed, as (error_code, message).
 pub type FetchError = (&'static str, String);
 
@@ -22,13 +37,32 @@ fn unreachable(message: impl Into<String>) -> FetchError {
     ("source_unreachable", message.into())
 }
 
-/// Downloads `url` into `dest`, at most `max_bytes`.
+/// Downloads `url` into `dest` within `limits`.
 pub async fn fetch(
     url: &str,
     dest: &Path,
-    max_bytes: u64,
+    limits: FetchLimits,
     rules: &AddressRules,
 ) -> Result<u64, FetchError> {
+    let deadline = Instant::now() + limits.timeout;
+    match tokio::time::timeout_at(deadline, fetch_within(url, dest, limits, deadline, rules)).await
+    {
+        Ok(result) => result,
+        Err(_) => Err(too_slow(format!(
+            "the download did not finish within {} s",
+            limits.timeout.as_secs()
+        ))),
+    }
+}
+
+async fn fetch_within(
+    url: &str,
+    dest: &Path,
+    limits: FetchLimits,
+    deadline: Instant,
+    rules: &AddressRules,
+) -> Result<u64, FetchError> {
+    let max_bytes = limits.max_bytes;
     let mut current = reqwest::Url::parse(url)
         .map_err(|e| unreachable(format!("video_url is not a valid URL: {e}")))?;
     for _ in 0..=MAX_REDIRECTS {
@@ -70,16 +104,38 @@ pub async fn fetch(
             .map_err(|e| ("processing_failed", format!("writing the input: {e}")))?;
         let mut size = 0u64;
         let mut body = response.bytes_stream();
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk
-                .map_err(|e| unreachable(format!("the download broke off: {}", without_url(&e))))?;
-            size += chunk.len() as u64;
+        let mut window = (Instant::now(), 0u64);
+        loop {
+            let next = tokio::time::timeout_at(deadline.min(window.0 + RATE_WINDOW), body.next());
+            let chunk = match next.await {
+                Ok(Some(chunk)) => Some(chunk.map_err(|e| {
+                    unreachable(format!("the download broke off: {}", without_url(&e)))
+                })?),
+                Ok(None) => break,
+                Err(_) => None,
+            };
+            let len = chunk.as_ref().map_or(0, |c| c.len() as u64);
+            window.1 += len;
+            if window.0.elapsed() >= RATE_WINDOW {
+                let rate = window.1 / RATE_WINDOW.as_secs();
+                if rate < limits.min_bytes_per_second {
+                    return Err(too_slow(format!(
+                        "the download is too slow ({rate} bytes/s over {} s; at least {} bytes/s are needed)",
+                        RATE_WINDOW.as_secs(),
+                        limits.min_bytes_per_second
+                    )));
+                }
+                window = (Instant::now(), 0);
+            }
+            size += len;
             if size > max_bytes {
                 return Err(too_large(max_bytes));
             }
-            file.write_all(&chunk)
-                .await
-                .map_err(|e| ("processing_failed", format!("writing the input: {e}")))?;
+            if let Some(chunk) = chunk {
+                file.write_all(&chunk)
+                    .await
+                    .map_err(|e| ("processing_failed", format!("writing the input: {e}")))?;
+            }
         }
         file.flush()
             .await
@@ -89,6 +145,10 @@ pub async fn fetch(
     Err(unreachable(format!(
         "video_url redirected more than {MAX_REDIRECTS} times"
     )))
+}
+
+fn too_slow(message: String) -> FetchError {
+    ("source_unreachable", message)
 }
 
 fn too_large(max_bytes: u64) -> FetchError {

@@ -9,6 +9,11 @@ use crate::AppState;
 /// A reason the input cannot be had, as (error_code, message).
 pub type InputError = (&'static str, String);
 
+/// True when the input has to be downloaded first.
+pub fn needs_fetch(job: &JobRow) -> bool {
+    !job.video_url.starts_with("upload://")
+}
+
 pub async fn resolve(
     app: &AppState,
     job: &JobRow,
@@ -39,13 +44,12 @@ pub async fn resolve(
         return Ok(path);
     }
     let dest = work.join("input");
-    let size = super::fetch::fetch(
-        &job.video_url,
-        &dest,
-        app.config.max_upload_bytes,
-        &app.rules,
-    )
-    .await?;
+    let limits = super::fetch::FetchLimits {
+        max_bytes: app.config.max_upload_bytes,
+        timeout: std::time::Duration::from_secs(app.config.fetch_timeout_seconds),
+        min_bytes_per_second: app.config.fetch_min_bytes_per_second,
+    };
+    let size = super::fetch::fetch(&job.video_url, &dest, limits, &app.rules).await?;
     tracing::info!(size, "fetched video_url");
     Ok(dest)
 }

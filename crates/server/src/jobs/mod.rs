@@ -4,6 +4,9 @@
 
 mod fetch;
 mod input;
+mod lease;
+mod node;
+mod process;
 mod sweeper;
 mod webhooks;
 mod worker;
@@ -14,11 +17,13 @@ use tokio::task::JoinHandle;
 
 use crate::AppState;
 
-/// Starts `config.workers` workers, the webhook sender and the sweeper.
+/// Starts the workers (`config.workers` of them; none on an API-only
+/// node), the webhook sender and the sweeper.
 pub fn start(app: AppState) -> Vec<JoinHandle<()>> {
-    let mut handles: Vec<JoinHandle<()>> = (0..app.config.workers)
-        .map(|index| tokio::spawn(worker::run(Arc::clone(&app), index)))
-        .collect();
+    let mut handles = Vec::new();
+    if app.config.workers > 0 {
+        handles.push(tokio::spawn(worker::run(Arc::clone(&app))));
+    }
     handles.push(tokio::spawn(webhooks::run(Arc::clone(&app))));
     handles.push(tokio::spawn(sweeper::run(app)));
     handles

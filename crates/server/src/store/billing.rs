@@ -6,6 +6,7 @@
 use sqlx::{Sqlite, Transaction};
 
 use super::Store;
+use crate::billing::Charge;
 use crate::clock::now_ms;
 
 /// Not enough credits for the job.
@@ -96,44 +97,42 @@ pub(super) async fn reserve_in(
     Ok(Ok(()))
 }
 
-/// Charges (completed) or releases (failed, canceled) a reservation.
+/// Charges what a completed job really cost (`charge`, its decoded
+/// length), giving back what the reservation held beyond that, or releases
+/// the whole reservation (failed, canceled).
 pub(super) async fn settle_in(
     tx: &mut Transaction<'_, Sqlite>,
     job_id: &str,
-    charge: bool,
+    charge: Option<&Charge>,
 ) -> sqlx::Result<()> {
     let settled: Option<(i64, String, f64, i64)> = sqlx::query_as(
-        "UPDATE jobs SET billing_status = ?, credits_charged = CASE WHEN ? THEN credits_estimated ELSE 0 END
+        "UPDATE jobs SET billing_status = ?, credits_charged = ?
          WHERE id = ? AND billing_status = 'reserved'
          RETURNING key_id, model, CAST(COALESCE(duration_seconds, 0) AS REAL), COALESCE(credits_estimated, 0)",
     )
-    .bind(if charge { "charged" } else { "released" })
-    .bind(charge)
+    .bind(if charge.is_some() { "charged" } else { "released" })
+    .bind(charge.map_or(0, |c| c.credits))
     .bind(job_id)
     .fetch_optional(&mut **tx)
     .await?;
-    let Some((key_id, model, seconds, credits)) = settled else {
+    let Some((key_id, model, seconds, reserved)) = settled else {
         return Ok(());
     };
-    if !charge {
+    let (kind, seconds, credits) = match charge {
+        Some(c) => ("charge", c.seconds, c.credits),
+        None => ("release", seconds, reserved),
+    };
+    let refund = reserved - charge.map_or(0, |c| c.credits);
+    if refund != 0 {
         sqlx::query(
             "UPDATE api_keys SET credits = credits + ? WHERE id = ? AND credits IS NOT NULL",
         )
-        .bind(credits)
+        .bind(refund)
         .bind(key_id)
         .execute(&mut **tx)
         .await?;
     }
-    event(
-        tx,
-        key_id,
-        job_id,
-        if charge { "charge" } else { "release" },
-        &model,
-        seconds,
-        credits,
-    )
-    .await
+    event(tx, key_id, job_id, kind, &model, seconds, credits).await
 }
 
 impl Store {

@@ -4,6 +4,7 @@
 
 use super::billing::{reserve_in, settle_in, Insufficient};
 use super::webhooks::{enqueue_in, event_for};
+use crate::billing::Charge;
 use super::Store;
 use crate::clock::now_ms;
 use crate::view::JobView;
@@ -51,13 +52,14 @@ pub struct JobRow {
 
 /// What every terminal transition owes, in its own transaction: the credits
 /// charged (completed) or released (otherwise), and the webhook event.
-async fn ended_in(
+pub(super) async fn ended_in(
     tx: &mut Transaction<'_, Sqlite>,
     view: &JobView,
     id: &str,
     status: &str,
+    charge: Option<&Charge>,
 ) -> sqlx::Result<()> {
-    settle_in(tx, id, status == "completed").await?;
+    settle_in(tx, id, charge).await?;
     enqueue_in(tx, view, id, event_for(status)).await
 }
 
@@ -96,8 +98,6 @@ pub struct StartOverrides {
     pub webhook_url: Option<String>,
 }
 
-/// Most attempts a job gets (a worker dying mid-job costs one).
-pub const MAX_ATTEMPTS: i64 = 3;
 
 impl Store {
     /// Inserts a job; a started job with a known `cost` has it reserved in
@@ -252,7 +252,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         if idle.is_some() {
-            ended_in(&mut tx, &self.view, id, "canceled").await?;
+            ended_in(&mut tx, &self.view, id, "canceled", None).await?;
             tx.commit().await?;
             return self.job_by_id(id).await;
         }
@@ -262,197 +262,6 @@ impl Store {
             .bind(key_id)
             .fetch_optional(&self.pool)
             .await
-    }
-
-    /// Takes the oldest queued job (or one whose worker stopped heartbeating)
-    /// of a key running fewer than `max_running_per_key` jobs. Jobs that
-    /// already used every attempt are failed instead.
-    pub async fn claim(
-        &self,
-        owner: &str,
-        lease_ms: i64,
-        max_running_per_key: i64,
-    ) -> sqlx::Result<Option<JobRow>> {
-        let now = now_ms();
-        let exhausted: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM jobs WHERE status = 'processing' AND attempts >= ?2
-             AND (lease_owner IS NULL OR lease_expires_at < ?1)",
-        )
-        .bind(now)
-        .bind(MAX_ATTEMPTS)
-        .fetch_all(&self.pool)
-        .await?;
-        for id in exhausted {
-            let mut tx = self.pool.begin().await?;
-            let failed = sqlx::query(
-                "UPDATE jobs SET status = 'failed', error = 'the job stopped its worker too many times',
-                     error_code = 'processing_failed', completed_at = ?, lease_owner = NULL
-                 WHERE id = ? AND status = 'processing'",
-            )
-            .bind(now)
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
-            if failed.rows_affected() == 1 {
-                ended_in(&mut tx, &self.view, &id, "failed").await?;
-            }
-            tx.commit().await?;
-        }
-        let mut tx = self.pool.begin().await?;
-        let claimed: Option<JobRow> = sqlx::query_as(
-            "UPDATE jobs SET lease_owner = ?1, lease_expires_at = ?2, attempts = attempts + 1,
-                 started_at = COALESCE(started_at, ?3), stage = 'fetching'
-             WHERE id = (SELECT id FROM jobs j WHERE j.status = 'processing' AND j.cancel_requested = 0
-                         AND (j.lease_owner IS NULL OR j.lease_expires_at < ?3)
-                         AND (SELECT COUNT(*) FROM jobs r WHERE r.key_id = j.key_id AND r.status = 'processing'
-                              AND r.lease_owner IS NOT NULL AND r.lease_expires_at >= ?3)
-                              < COALESCE((SELECT k.max_running FROM api_keys k WHERE k.id = j.key_id), ?4)
-                         ORDER BY j.queued_at, j.rowid LIMIT 1)
-             RETURNING *",
-        )
-        .bind(owner)
-        .bind(now + lease_ms)
-        .bind(now)
-        .bind(max_running_per_key)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(job) = &claimed {
-            enqueue_in(&mut tx, &self.view, &job.id, "job.started").await?;
-        }
-        tx.commit().await?;
-        Ok(claimed)
-    }
-
-    /// Extends the lease; false if this worker no longer holds it.
-    /// Also reports whether a cancel was requested.
-    pub async fn heartbeat(
-        &self,
-        id: &str,
-        owner: &str,
-        lease_ms: i64,
-    ) -> sqlx::Result<Option<bool>> {
-        sqlx::query_scalar(
-            "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'processing'
-             RETURNING cancel_requested",
-        )
-        .bind(now_ms() + lease_ms)
-        .bind(id)
-        .bind(owner)
-        .fetch_optional(&self.pool)
-        .await
-    }
-
-    pub async fn set_progress(
-        &self,
-        id: &str,
-        owner: &str,
-        stage: &str,
-        progress: i64,
-    ) -> sqlx::Result<()> {
-        sqlx::query("UPDATE jobs SET stage = ?, progress = MAX(progress, ?) WHERE id = ? AND lease_owner = ?")
-            .bind(stage)
-            .bind(progress)
-            .bind(id)
-            .bind(owner)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn set_media(
-        &self,
-        id: &str,
-        owner: &str,
-        info: &vidmatte_media::MediaInfo,
-    ) -> sqlx::Result<()> {
-        sqlx::query(
-            "UPDATE jobs SET duration_seconds = ?, width = ?, height = ?, fps = ?, frames = ?
-             WHERE id = ? AND lease_owner = ?",
-        )
-        .bind(info.duration_seconds)
-        .bind(i64::from(info.width))
-        .bind(i64::from(info.height))
-        .bind(info.fps.as_f64())
-        .bind(info.frame_count as i64)
-        .bind(id)
-        .bind(owner)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Records success; false if the lease was lost (someone else owns the outcome).
-    pub async fn complete(
-        &self,
-        id: &str,
-        owner: &str,
-        output_path: &str,
-        warnings: &str,
-    ) -> sqlx::Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE jobs SET status = 'completed', stage = 'done', progress = 100, output_path = ?, warnings = ?,
-                 completed_at = ?, lease_owner = NULL, lease_expires_at = NULL
-             WHERE id = ? AND lease_owner = ? AND status = 'processing'",
-        )
-        .bind(output_path)
-        .bind(warnings)
-        .bind(now_ms())
-        .bind(id)
-        .bind(owner)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() != 1 {
-            return Ok(false);
-        }
-        ended_in(&mut tx, &self.view, id, "completed").await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    /// Records a terminal failure or cancellation (`status` is `failed` or `canceled`).
-    pub async fn finish_unsuccessfully(
-        &self,
-        id: &str,
-        owner: &str,
-        status: &str,
-        code: &str,
-        message: &str,
-    ) -> sqlx::Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE jobs SET status = ?, error = ?, error_code = ?, completed_at = ?, lease_owner = NULL,
-                 lease_expires_at = NULL
-             WHERE id = ? AND lease_owner = ? AND status = 'processing'",
-        )
-        .bind(status)
-        .bind(message)
-        .bind(code)
-        .bind(now_ms())
-        .bind(id)
-        .bind(owner)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() != 1 {
-            return Ok(false);
-        }
-        ended_in(&mut tx, &self.view, id, status).await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    /// Gives a job back to the queue (shutdown); the attempt is not counted.
-    pub async fn requeue(&self, id: &str, owner: &str) -> sqlx::Result<()> {
-        sqlx::query(
-            "UPDATE jobs SET stage = 'queued', lease_owner = NULL, lease_expires_at = NULL,
-                 attempts = MAX(attempts - 1, 0)
-             WHERE id = ? AND lease_owner = ? AND status = 'processing'",
-        )
-        .bind(id)
-        .bind(owner)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
     }
 
     pub async fn queue_depth(&self) -> sqlx::Result<i64> {
@@ -480,15 +289,20 @@ impl Store {
         Ok(expired.into_iter().map(|(_, path)| path).collect())
     }
 
-    /// Per-model and per-status totals of the key's jobs since `since`.
+    /// Per-model and per-status totals of the key's jobs since `since`:
+    /// (model, status, jobs, seconds processed, credits charged). Only jobs
+    /// a worker started count seconds (not drafts, nor jobs canceled in the
+    /// queue); credits are the sum of the charges.
     pub async fn usage_summary(
         &self,
         key_id: i64,
         since: i64,
-    ) -> sqlx::Result<Vec<(String, String, i64, f64)>> {
+    ) -> sqlx::Result<Vec<(String, String, i64, f64, i64)>> {
         sqlx::query_as(
-            "SELECT model, status, COUNT(*), CAST(COALESCE(SUM(duration_seconds), 0) AS REAL) FROM jobs
-             WHERE key_id = ? AND created_at >= ? GROUP BY model, status",
+            "SELECT model, status, COUNT(*),
+                    CAST(COALESCE(SUM(CASE WHEN started_at IS NOT NULL THEN duration_seconds END), 0) AS REAL),
+                    COALESCE(SUM(CASE WHEN billing_status = 'charged' THEN credits_charged END), 0)
+             FROM jobs WHERE key_id = ? AND created_at >= ? GROUP BY model, status",
         )
         .bind(key_id)
         .bind(since)

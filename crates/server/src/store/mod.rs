@@ -7,6 +7,7 @@ mod jobs;
 mod keys;
 mod uploads;
 mod webhooks;
+mod work;
 
 pub use billing::{Insufficient, UsageEvent};
 pub use jobs::{JobRow, NewJob, StartOverrides};

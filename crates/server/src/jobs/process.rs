@@ -1,0 +1,194 @@
+//! The pipeline for a held job: probe, reserve credits once the duration is
+//! known (external URLs), run on a blocking thread while publishing
+//! progress, stop when the lease says so or when the decoded video runs past
+//! what was reserved, and price the result by what was decoded — never by
+//! what the container's header claims.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use vidmatte_media::probe;
+use vidmatte_ml::SegmenterOptions;
+use vidmatte_pipeline::{process_with, PipelineError, ProcessRequest, Progress, Report};
+
+use super::lease::Lease;
+use super::worker::Ending;
+use crate::billing::{self, Charge};
+use crate::store::JobRow;
+use crate::AppState;
+
+const PROGRESS_EVERY: Duration = Duration::from_millis(500);
+
+/// What a limited key has reserved for the job (unlimited keys: none).
+#[derive(Clone, Copy, Debug)]
+struct Budget {
+    credits: i64,
+}
+
+impl Budget {
+    fn covered_seconds(self, model: &str) -> f64 {
+        billing::covered_seconds(model, self.credits)
+    }
+}
+
+fn past_budget(job: &JobRow, budget: Budget, seconds: f64, probed: f64) -> Ending {
+    Ending::Failed(
+        "unprocessable_video",
+        format!(
+            "the video runs past its header's duration ({probed:.1} s): {seconds:.1} s decoded, \
+             while the {} credits reserved for it cover {:.1} s; nothing is charged",
+            budget.credits,
+            budget.covered_seconds(&job.model)
+        ),
+    )
+}
+
+pub(super) async fn run(
+    app: &AppState,
+    owner: &str,
+    job: &JobRow,
+    lease: &Lease,
+    request: ProcessRequest,
+) -> Ending {
+    let _ = app.store.set_progress(&job.id, owner, "probing", 2).await;
+    let limited = matches!(app.store.balance(job.key_id).await, Ok(Some(_)));
+    let mut budget = match (limited, job.billing_status.as_str(), job.credits_estimated) {
+        (true, "reserved", Some(credits)) => Some(Budget { credits }),
+        _ => None,
+    };
+    let cancel = lease.cancel().clone();
+    let latest: Arc<Mutex<Option<Progress>>> = Arc::default();
+    let models = app.models.clone();
+    let (probe_tx, mut probe_rx) = tokio::sync::mpsc::unbounded_channel();
+    let task = {
+        let (cancel, latest) = (cancel.clone(), Arc::clone(&latest));
+        tokio::task::spawn_blocking(move || -> Result<Report, PipelineError> {
+            request.validate()?;
+            let info = probe(&request.input, &request.limits, &cancel)?;
+            let _ = probe_tx.send(info.clone());
+            let mut options = SegmenterOptions {
+                prompt: request.prompt.clone(),
+                ..SegmenterOptions::default()
+            };
+            if let Some(threads) = request.threads {
+                options.threads = threads;
+            }
+            let mut segmenter = models.load(request.model, &options)?;
+            process_with(&request, &info, segmenter.as_mut(), &cancel, &mut |p| {
+                *latest.lock().unwrap_or_else(|e| e.into_inner()) = Some(p.clone());
+            })
+        })
+    };
+    tokio::pin!(task);
+    let mut ticker = tokio::time::interval(PROGRESS_EVERY);
+    let mut stopping: Option<Ending> = None;
+    let mut probed = job.duration_seconds.unwrap_or(0.0);
+    let result = loop {
+        tokio::select! {
+            result = &mut task => break result,
+            Some(info) = probe_rx.recv() => {
+                probed = info.duration_seconds;
+                let _ = app.store.set_media(&job.id, owner, &info).await;
+                // External URLs: the cost is known only now.
+                if job.billing_status == "none" && stopping.is_none() {
+                    let cost = billing::cost(&job.model, info.duration_seconds);
+                    match app.store.reserve(job.key_id, &job.id, &job.model, info.duration_seconds, cost).await {
+                        Ok(Ok(())) => budget = limited.then_some(Budget { credits: cost }),
+                        Ok(Err(short)) => {
+                            cancel.cancel();
+                            stopping = Some(Ending::Failed(
+                                "insufficient_credits",
+                                format!("this job costs {} credits and the key has {}", short.needed, short.balance),
+                            ));
+                        }
+                        Err(e) => {
+                            cancel.cancel();
+                            stopping = Some(Ending::Failed("processing_failed", format!("reserving credits: {e}")));
+                        }
+                    }
+                }
+            }
+            reason = lease.stopped(), if stopping.is_none() => {
+                stopping = Some(Ending::Stopped(reason));
+            }
+            _ = ticker.tick() => {
+                let snapshot = latest.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                if let Some(p) = snapshot {
+                    let (stage, percent) = stage_of(&p);
+                    let _ = app.store.set_progress(&job.id, owner, stage, percent).await;
+                    metrics::gauge!("vidmatte_job_fps", "model" => job.model.clone()).set(p.fps);
+                    // A header that understates the length is caught while
+                    // decoding, not after the whole video has been processed.
+                    if let (Some(b), None) = (budget, &stopping) {
+                        if p.seconds_decoded > b.covered_seconds(&job.model) + billing::SLACK_SECONDS {
+                            tracing::warn!(seconds = p.seconds_decoded, probed, "decoded past the reservation");
+                            cancel.cancel();
+                            stopping = Some(past_budget(job, b, p.seconds_decoded, probed));
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let result =
+        result.unwrap_or_else(|_| Err(PipelineError::Stage("the pipeline thread panicked".into())));
+    match (result, stopping) {
+        (_, Some(ending)) => ending,
+        (Ok(report), None) => finish(app, owner, job, report, budget).await,
+        (Err(e), None) => {
+            tracing::warn!(code = e.code(), error = %e, "job failed");
+            Ending::Failed(e.code(), e.to_string())
+        }
+    }
+}
+
+/// Prices the run by what was decoded and moves the output into place.
+async fn finish(
+    app: &AppState,
+    owner: &str,
+    job: &JobRow,
+    mut report: Report,
+    budget: Option<Budget>,
+) -> Ending {
+    let probed = report.info.duration_seconds;
+    let seconds = billing::billed_seconds(probed, report.decoded_seconds);
+    let charge = Charge {
+        seconds,
+        frames: report.frames,
+        credits: billing::cost(&job.model, seconds),
+    };
+    if let Some(b) = budget.filter(|b| charge.credits > b.credits) {
+        return past_budget(job, b, report.decoded_seconds, probed);
+    }
+    let _ = app.store.set_progress(&job.id, owner, "storing", 99).await;
+    let stored = app.config.outputs_dir().join(format!(
+        "{}.{}",
+        job.id,
+        report
+            .output
+            .extension()
+            .map(|e| e.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ));
+    let moved = async {
+        tokio::fs::create_dir_all(app.config.outputs_dir()).await?;
+        tokio::fs::rename(&report.output, &stored).await
+    };
+    match moved.await {
+        Ok(()) => {
+            report.output = stored;
+            Ending::Done(Box::new(report), charge)
+        }
+        Err(e) => Ending::Failed("processing_failed", format!("storing the output: {e}")),
+    }
+}
+
+/// The contract's stage and a monotonic 0..100 from frame progress.
+fn stage_of(p: &Progress) -> (&'static str, i64) {
+    let percent = 5 + (p.percent() * 0.9) as i64;
+    if p.frames_total > 0 && p.frames_done >= p.frames_total {
+        ("encoding", 96)
+    } else {
+        ("segmenting", percent.min(95))
+    }
+}
