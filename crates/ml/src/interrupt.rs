@@ -22,7 +22,9 @@ struct Shared {
 
 impl std::fmt::Debug for Interrupt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("Interrupt").field(&self.is_stopped()).finish()
+        f.debug_tuple("Interrupt")
+            .field(&self.is_stopped())
+            .finish()
     }
 }
 

@@ -9,8 +9,7 @@ use ort::session::Session;
 use ort::value::TensorRef;
 
 use crate::resize::{model_input_size, resize_u8, to_planes, unit_to_u8, Filter};
-use crate::{
-    Interrupt,FrameRef, Matte, MlError, ModelFile, ModelKind, ModelStore, Segmenter};
+use crate::{FrameRef, Interrupt, Matte, MlError, ModelFile, ModelKind, ModelStore, Segmenter};
 
 #[derive(Clone, Debug)]
 pub struct IsnetOptions {

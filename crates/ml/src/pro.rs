@@ -5,8 +5,8 @@
 
 use crate::components::{keep_placement, CoarseGrid};
 use crate::{
-    FrameRef, Interrupt, Isnet, IsnetOptions, Matte, MlError, ModelKind, ModelStore, Prompt, Rvm, Segmenter,
-    SegmenterOptions, Subject,
+    FrameRef, Interrupt, Isnet, IsnetOptions, Matte, MlError, ModelKind, ModelStore, Prompt, Rvm,
+    Segmenter, SegmenterOptions, Subject,
 };
 
 /// Coarse grid for "near a person" (cells on the long side).

@@ -11,8 +11,7 @@ use ort::session::Session;
 use ort::value::{DynValue, Tensor, TensorRef};
 
 use crate::resize::{resize_u8, to_planes, unit_to_u8, Filter};
-use crate::{
-    Interrupt,FrameRef, Matte, MlError, ModelFile, ModelKind, ModelStore, Segmenter};
+use crate::{FrameRef, Interrupt, Matte, MlError, ModelFile, ModelKind, ModelStore, Segmenter};
 
 #[derive(Clone, Debug)]
 pub struct RvmOptions {
@@ -138,14 +137,17 @@ impl Segmenter for Rvm {
         let ratio = Tensor::from_array(([1usize], vec![ratio]))?;
         let mut outputs = self
             .session
-            .run_with_options(ort::inputs![
-            "src" => src,
-            "r1i" => recurrent[0],
-            "r2i" => recurrent[1],
-            "r3i" => recurrent[2],
-            "r4i" => recurrent[3],
-            "downsample_ratio" => ratio,
-        ], self.interrupt.options())
+            .run_with_options(
+                ort::inputs![
+                    "src" => src,
+                    "r1i" => recurrent[0],
+                    "r2i" => recurrent[1],
+                    "r3i" => recurrent[2],
+                    "r4i" => recurrent[3],
+                    "downsample_ratio" => ratio,
+                ],
+                self.interrupt.options(),
+            )
             .map_err(|e| self.interrupt.error(e))?;
         let (_, pha) = outputs["pha"].try_extract_tensor::<f32>()?;
         if pha.len() != plane {

@@ -9,8 +9,7 @@ use ort::session::Session;
 use ort::value::TensorRef;
 
 use crate::resize::{model_input_size, resize_u8, to_planes, Filter};
-use crate::{
-    Interrupt,FrameRef, Matte, MlError, ModelFile, ModelKind, ModelStore, Segmenter};
+use crate::{FrameRef, Interrupt, Matte, MlError, ModelFile, ModelKind, ModelStore, Segmenter};
 
 const MEAN: [f32; 3] = [0.485, 0.456, 0.406];
 const STD: [f32; 3] = [0.229, 0.224, 0.225];

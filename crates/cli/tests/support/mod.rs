@@ -26,12 +26,35 @@ pub struct Server {
     pub client: Client,
 }
 
+/// A free port below the kernel's ephemeral range. A port from `bind(:0)`
+/// is an ephemeral one: once a killed server lets go of it, any outgoing
+/// connection on the machine may take it as its local port, and the restart
+/// on that port fails with "address in use" (this made the kill -9 test
+/// flake under load). Ports below the range are never handed out that way.
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
+    static TAKEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let first_ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| r.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    let (low, high) = (
+        first_ephemeral.saturating_sub(12000).max(1024),
+        first_ephemeral,
+    );
+    let mut taken = TAKEN.lock().unwrap_or_else(|e| e.into_inner());
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+        .subsec_nanos()
+        ^ std::process::id().wrapping_mul(2654435761);
+    for i in 0..(high - low) as u32 {
+        let port = low + ((seed.wrapping_add(i.wrapping_mul(7919))) % u32::from(high - low)) as u16;
+        if !taken.contains(&port) && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            taken.push(port);
+            return port;
+        }
+    }
+    panic!("no free port in {low}..{high}");
 }
 
 pub fn create_key(data_dir: &Path, client_id: &str) -> Value {
@@ -80,8 +103,37 @@ impl Server {
         server
     }
 
+    /// The server's log (stderr of every start, appended).
+    pub fn log_path(&self) -> PathBuf {
+        self.data_dir.join("server.log")
+    }
+
+    /// The last `n` bytes of the server's log, for failure messages.
+    pub fn log_tail(&self, n: usize) -> String {
+        let log = std::fs::read(self.log_path()).unwrap_or_default();
+        String::from_utf8_lossy(&log[log.len().saturating_sub(n)..]).into_owned()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    /// Sends `signal` (e.g. "STOP", "CONT") to the server process.
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{signal}"), self.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{signal}");
+    }
+
     fn spawn(&mut self) {
         self.base = format!("http://127.0.0.1:{}", self.port);
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log_path())
+            .unwrap();
         let child = Command::new(BIN)
             .arg("serve")
             .args([
@@ -93,23 +145,38 @@ impl Server {
             .env("VIDMATTE_THREADS", "2")
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .unwrap();
         self.child = Some(child);
+        // A server that exits says why (its log); the deadline is only for
+        // one that hangs, and generous for a loaded machine.
         let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(20) {
+        loop {
             if self
                 .client
                 .get(format!("{}/health", self.base))
+                .timeout(Duration::from_secs(5))
                 .send()
                 .is_ok_and(|r| r.status().is_success())
             {
                 return;
             }
+            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
+                panic!(
+                    "server exited ({status}) after {:?} instead of coming up on port {}; its log ends:\n{}",
+                    started.elapsed(),
+                    self.port,
+                    self.log_tail(4000)
+                );
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "server not up after 120 s; its log ends:\n{}",
+                self.log_tail(4000)
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("server did not come up");
     }
 
     /// SIGKILL, as a crash would.

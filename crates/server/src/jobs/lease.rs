@@ -51,7 +51,6 @@ impl Lease {
         &self.cancel
     }
 
-
     /// Resolves with the reason once there is one.
     pub async fn stopped(&self) -> Stop {
         let mut stop = self.stop.clone();

@@ -41,7 +41,8 @@ fn is_alive(pid: u32) -> bool {
     }
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(stat) => !matches!(
-            stat.rsplit_once(") ").and_then(|(_, rest)| rest.chars().next()),
+            stat.rsplit_once(") ")
+                .and_then(|(_, rest)| rest.chars().next()),
             Some('Z' | 'X')
         ),
         Err(_) => false,

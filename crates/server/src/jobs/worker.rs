@@ -54,7 +54,11 @@ pub async fn run(app: AppState) {
         super::node::end_abandoned(&app).await;
         match app
             .store
-            .claim(&owner, app.config.lease_seconds * 1000, app.config.max_running_per_key)
+            .claim(
+                &owner,
+                app.config.lease_seconds * 1000,
+                app.config.max_running_per_key,
+            )
             .await
         {
             Ok(Some(job)) => {
@@ -131,7 +135,9 @@ async fn run_job(
                 let warnings =
                     serde_json::to_string(&report.warnings).unwrap_or_else(|_| "[]".into());
                 let path = report.output.to_string_lossy();
-                store.complete(&job.id, owner, &path, &warnings, charge).await
+                store
+                    .complete(&job.id, owner, &path, &warnings, charge)
+                    .await
             }
             Ending::Failed(code, message) => {
                 store

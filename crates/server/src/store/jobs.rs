@@ -4,8 +4,8 @@
 
 use super::billing::{reserve_in, settle_in, Insufficient};
 use super::webhooks::{enqueue_in, event_for};
-use crate::billing::Charge;
 use super::Store;
+use crate::billing::Charge;
 use crate::clock::now_ms;
 use crate::view::JobView;
 use sqlx::{Sqlite, Transaction};
@@ -97,7 +97,6 @@ pub struct StartOverrides {
     pub bg_color: Option<String>,
     pub webhook_url: Option<String>,
 }
-
 
 impl Store {
     /// Inserts a job; a started job with a known `cost` has it reserved in
