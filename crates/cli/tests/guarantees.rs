@@ -431,13 +431,15 @@ fn kill_9_at_random_points_loses_nothing() {
         })
         .collect();
 
-    for _ in 0..5 {
+    let kills = 5;
+    for _ in 0..kills {
         std::thread::sleep(Duration::from_millis(300 + rng.below(2200)));
         server.kill();
         server.start_again();
     }
 
     let mut charged = 0;
+    let mut outcomes = Vec::new();
     for id in &ids {
         let job = server.wait_for_as(&api_key, id, 300, |j| {
             matches!(
@@ -445,6 +447,11 @@ fn kill_9_at_random_points_loses_nothing() {
                 Some("completed" | "failed" | "canceled")
             )
         });
+        outcomes.push(format!(
+            "{}:{}cr",
+            job["status"].as_str().unwrap(),
+            job["credits_charged"]
+        ));
         let completed = job["status"] == "completed";
         if !completed {
             // Only a job that lost its worker on every attempt may fail.
@@ -476,6 +483,12 @@ fn kill_9_at_random_points_loses_nothing() {
         credits["remaining"].as_i64(),
         Some(1000 - charged),
         "{credits}"
+    );
+    let restarts: Vec<u128> = server.start_times[1..].iter().map(|t| t.as_millis()).collect();
+    println!(
+        "chaos: {kills} kills, {} jobs ({}), {charged} credits charged, restarts up in {restarts:?} ms",
+        ids.len(),
+        outcomes.join(", ")
     );
 
     // Every job announced its start and its end exactly once (per delivery id).

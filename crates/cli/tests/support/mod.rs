@@ -23,6 +23,8 @@ pub struct Server {
     child: Option<Child>,
     port: u16,
     env: Vec<(String, String)>,
+    /// How long each start took until /health answered.
+    pub start_times: Vec<Duration>,
     pub client: Client,
 }
 
@@ -90,6 +92,7 @@ impl Server {
             webhook_secret,
             child: None,
             port: free_port(),
+            start_times: Vec::new(),
             env: env
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -160,6 +163,7 @@ impl Server {
                 .send()
                 .is_ok_and(|r| r.status().is_success())
             {
+                self.start_times.push(started.elapsed());
                 return;
             }
             if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
