@@ -47,8 +47,9 @@ pub async fn run(app: AppState) {
             Some((held, worker))
         };
         let (held, worker) = tokio::select! {
-            Some(p) = permits => p,
+            biased;
             _ = crate::stopped(&mut shutdown) => break,
+            Some(p) = permits => p,
         };
         while running.try_join_next().is_some() {}
         super::node::end_abandoned(&app).await;
