@@ -13,6 +13,7 @@ mod ops;
 mod outputs;
 pub mod rate_limit;
 mod request_id;
+pub mod serve;
 mod settings;
 mod uploads;
 pub mod urls;
