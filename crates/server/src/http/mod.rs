@@ -4,6 +4,7 @@
 
 mod admin;
 mod auth;
+mod body;
 mod error;
 mod idempotency;
 mod jobs;
