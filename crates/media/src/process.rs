@@ -141,9 +141,10 @@ impl Process {
         }
     }
 
+    /// The stderr tail as text, fit for an error message a user reads.
     pub fn stderr_text(&self) -> String {
         let tail = self.stderr_tail.lock().unwrap_or_else(|e| e.into_inner());
-        String::from_utf8_lossy(&tail).trim().to_string()
+        without_addresses(String::from_utf8_lossy(&tail).trim())
     }
 
     /// Waits for the child to exit; a non-zero exit becomes an error carrying
@@ -195,6 +196,29 @@ impl Drop for Process {
     }
 }
 
+/// ffmpeg's log context prefixes (`[matroska,webm @ 0x559c4e2a1b40]`) with
+/// the heap address taken out (`[matroska,webm]`): it says nothing to a user
+/// and tells an attacker where ffmpeg's heap lives.
+fn without_addresses(text: &str) -> String {
+    const MARK: &str = " @ 0x";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(MARK) {
+        let after = &rest[at + MARK.len()..];
+        let digits = after.len()
+            - after
+                .trim_start_matches(|c: char| c.is_ascii_hexdigit())
+                .len();
+        // Only inside a prefix: the hex run must end the bracket.
+        let in_prefix = digits > 0 && after[digits..].starts_with(']');
+        let keep = if in_prefix { at } else { at + MARK.len() };
+        out.push_str(&rest[..keep]);
+        rest = if in_prefix { &after[digits..] } else { after };
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Builds an argument list from string-like pieces.
 pub(crate) fn args<I, S>(items: I) -> Vec<OsString>
 where
@@ -202,4 +226,25 @@ where
     S: Into<OsString>,
 {
     items.into_iter().map(Into::into).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_addresses;
+
+    #[test]
+    fn log_prefixes_lose_their_heap_addresses() {
+        assert_eq!(
+            without_addresses(
+                "[matroska,webm @ 0x559c4e2a1b40] EBML header parsing failed\n\
+                 [in#0 @ 0x7f00AbCd] Error opening input: Invalid data found"
+            ),
+            "[matroska,webm] EBML header parsing failed\n\
+             [in#0] Error opening input: Invalid data found"
+        );
+        // Text that only looks similar is left alone.
+        for text in ["a @ 0x12 b", "[x @ 0x] y", "mail me @ 0xdead", "[x @ 0xzz]"] {
+            assert_eq!(without_addresses(text), text);
+        }
+    }
 }

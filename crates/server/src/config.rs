@@ -61,6 +61,9 @@ pub struct Config {
     /// `video_url` downloads at once in this process; they do not hold a
     /// worker, so a slow source cannot keep other jobs waiting.
     pub fetch_slots: usize,
+    /// Longest a client may take to send a request's headers before the
+    /// connection is closed (slow-header clients otherwise hold sockets).
+    pub header_read_timeout_seconds: u64,
 }
 
 impl Default for Config {
@@ -91,6 +94,7 @@ impl Default for Config {
             fetch_timeout_seconds: 900,
             fetch_min_bytes_per_second: 16 * 1024,
             fetch_slots: 4,
+            header_read_timeout_seconds: 10,
         }
     }
 }
@@ -190,6 +194,9 @@ impl Config {
         if let Some(v) = var("VIDMATTE_FETCH_SLOTS") {
             self.fetch_slots = parse("VIDMATTE_FETCH_SLOTS", &v)?;
         }
+        if let Some(v) = var("VIDMATTE_HEADER_READ_TIMEOUT_SECONDS") {
+            self.header_read_timeout_seconds = parse("VIDMATTE_HEADER_READ_TIMEOUT_SECONDS", &v)?;
+        }
         if let Some(v) = var("VIDMATTE_WEBHOOK_ALLOW_HTTP") {
             self.webhook_allow_http = parse("VIDMATTE_WEBHOOK_ALLOW_HTTP", &v)?;
         }
@@ -199,6 +206,9 @@ impl Config {
     pub fn check(&self) -> anyhow::Result<()> {
         if self.fetch_slots == 0 || self.fetch_timeout_seconds == 0 {
             bail!("fetch_slots and fetch_timeout_seconds must be at least 1");
+        }
+        if self.header_read_timeout_seconds == 0 {
+            bail!("header_read_timeout_seconds must be at least 1");
         }
         if self.max_running_per_key < 1 {
             bail!("max_running_per_key must be at least 1");

@@ -107,12 +107,12 @@ pub async fn run(
     });
     let router = http::router(Arc::clone(&app));
     let mut until = app.shutdown.clone();
-    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(async move {
-            let _ = until.wait_for(|s| *s).await;
-        })
-        .await?;
+    let header_read_timeout =
+        std::time::Duration::from_secs(app.config.header_read_timeout_seconds);
+    http::serve::serve(listener, router, header_read_timeout, async move {
+        let _ = until.wait_for(|s| *s).await;
+    })
+    .await;
     let _ = shutdown.wait_for(|s| *s).await;
     for worker in workers {
         let _ = worker.await;

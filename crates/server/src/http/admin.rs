@@ -6,15 +6,16 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::auth::Admin;
+use super::body::JsonBody;
 use super::error::{ApiError, ApiResult};
 use crate::clock::rfc3339;
 use crate::store::KeyRow;
 use crate::AppState;
 
-/// Bounds on balances and top-ups (far below where SQLite's integers overflow).
+/// Bounds on top-ups and balances (far below where SQLite's integers
+/// overflow, so `credits + amount` cannot).
 const MAX_CREDITS: i64 = 1_000_000_000_000;
-
-type Body = Result<Json<Value>, axum::extract::rejection::JsonRejection>;
+const MAX_BALANCE: i64 = 1_000_000_000_000_000;
 
 fn key_json(key: &KeyRow) -> Value {
     json!({
@@ -37,9 +38,9 @@ pub async fn list_keys(State(app): State<AppState>, _: Admin) -> ApiResult<Json<
 pub async fn create_key(
     State(app): State<AppState>,
     _: Admin,
-    body: Body,
+    body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let body = body?.0;
+    let body = Value::Object(body.object()?);
     let client_id = body
         .get("client_id")
         .and_then(Value::as_str)
@@ -93,8 +94,8 @@ fn fingerprint(body: &Value) -> ApiResult<&str> {
         .ok_or_else(|| ApiError::invalid("key_fingerprint", "key_fingerprint is required"))
 }
 
-async fn set_disabled(app: &AppState, body: Body, disabled: bool) -> ApiResult<Json<Value>> {
-    let body = body?.0;
+async fn set_disabled(app: &AppState, body: JsonBody, disabled: bool) -> ApiResult<Json<Value>> {
+    let body = Value::Object(body.object()?);
     let fp = fingerprint(&body)?;
     if !app.store.set_key_disabled(fp, disabled).await? {
         return Err(ApiError::not_found("key"));
@@ -107,7 +108,7 @@ async fn set_disabled(app: &AppState, body: Body, disabled: bool) -> ApiResult<J
 pub async fn disable_key(
     State(app): State<AppState>,
     _: Admin,
-    body: Body,
+    body: JsonBody,
 ) -> ApiResult<Json<Value>> {
     set_disabled(&app, body, true).await
 }
@@ -115,33 +116,44 @@ pub async fn disable_key(
 pub async fn enable_key(
     State(app): State<AppState>,
     _: Admin,
-    body: Body,
+    body: JsonBody,
 ) -> ApiResult<Json<Value>> {
     set_disabled(&app, body, false).await
 }
 
+/// Adds `amount` (negative: takes away) to a limited key's balance. The
+/// amount is within ±MAX_CREDITS and the balance stays within 0..=MAX_BALANCE
+/// (a debit larger than the balance is refused, not clamped, so the
+/// operator learns what happened); an unlimited key stays unlimited.
 pub async fn add_credits(
     State(app): State<AppState>,
     _: Admin,
-    body: Body,
+    body: JsonBody,
 ) -> ApiResult<Json<Value>> {
-    let body = body?.0;
+    let body = Value::Object(body.object()?);
     let fp = fingerprint(&body)?;
     let amount = body
         .get("amount")
         .and_then(Value::as_i64)
-        .filter(|a| a.abs() <= MAX_CREDITS)
+        .filter(|a| (-MAX_CREDITS..=MAX_CREDITS).contains(a))
         .ok_or_else(|| {
             ApiError::invalid(
                 "amount",
                 format!("amount must be an integer from -{MAX_CREDITS} to {MAX_CREDITS}"),
             )
         })?;
-    let balance = app
-        .store
-        .add_credits(fp, amount)
-        .await?
-        .ok_or_else(|| ApiError::not_found("key"))?;
+    let balance = match app.store.add_credits(fp, amount, MAX_BALANCE).await? {
+        None => return Err(ApiError::not_found("key")),
+        Some(Ok(balance)) => balance,
+        Some(Err(balance)) => {
+            return Err(ApiError::invalid(
+                "amount",
+                format!(
+                    "the balance is {balance}; it must stay between 0 and {MAX_BALANCE} after adding {amount}"
+                ),
+            ))
+        }
+    };
     Ok(Json(
         json!({"success": true, "key_fingerprint": fp, "credits": balance}),
     ))
@@ -152,9 +164,9 @@ pub async fn add_credits(
 pub async fn set_limits(
     State(app): State<AppState>,
     _: Admin,
-    body: Body,
+    body: JsonBody,
 ) -> ApiResult<Json<Value>> {
-    let body = body?.0;
+    let body = Value::Object(body.object()?);
     let fp = fingerprint(&body)?;
     let positive_int = |name: &str| -> ApiResult<Option<i64>> {
         match body.get(name) {

@@ -85,13 +85,14 @@ impl From<JsonRejection> for ApiError {
                 "the request body is larger than 2 MB",
             );
         }
-        let message = match &rejection {
-            JsonRejection::MissingJsonContentType(_) => {
-                "send the body as JSON with Content-Type: application/json".into()
-            }
-            other => format!("the body is not valid JSON: {}", other.body_text()),
-        };
-        Self::new(StatusCode::BAD_REQUEST, "invalid_request", message)
+        match &rejection {
+            JsonRejection::MissingJsonContentType(_) => super::body::unsupported_media_type(),
+            other => Self::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                format!("the body is not valid JSON: {}", other.body_text()),
+            ),
+        }
     }
 }
 

@@ -3,7 +3,9 @@
 //! true`, 201 becoming 200); a different body is 409 `idempotency_conflict`;
 //! a repeat while the first is in flight is 409 `idempotency_in_progress`.
 //! Multipart uploads are fingerprinted by path and length (their boundary
-//! differs on every send), JSON bodies by their bytes.
+//! differs on every send), JSON bodies by their bytes. Only requests with
+//! an enabled key are recorded (the key was looked up by the rate-limit
+//! middleware, which runs first).
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
@@ -13,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
+use super::rate_limit::KeyLookup;
 use crate::store::idempotency::Begin;
 use crate::AppState;
 
@@ -39,12 +42,19 @@ pub async fn middleware(State(app): State<AppState>, request: Request, next: Nex
             .into_response()
         }
     };
-    let Some(api_key) = request
+    // Authenticate first, with the rate-limit middleware's lookup (it runs
+    // before this one): a missing, unknown or disabled key gets its 401 from
+    // the handler and leaves nothing behind to replay.
+    let authenticated = matches!(
+        request.extensions().get::<KeyLookup>(),
+        Some(KeyLookup(Some(_)))
+    );
+    let api_key = request
         .headers()
         .get("x-api-key")
-        .and_then(|v| v.to_str().ok())
-    else {
-        return next.run(request).await; // authentication answers
+        .and_then(|v| v.to_str().ok());
+    let (true, Some(api_key)) = (authenticated, api_key) else {
+        return next.run(request).await;
     };
     let scope = hex::encode(Sha256::digest(api_key.trim().as_bytes()));
     let path = request.uri().path().to_string();

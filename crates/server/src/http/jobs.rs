@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::auth::Caller;
+use super::body::JsonBody;
 use super::error::{ApiError, ApiResult};
 use super::request_id::current_request_id;
 use super::settings::{metadata, JobSettings};
@@ -19,25 +20,12 @@ use super::urls::check_external;
 use crate::store::{KeyRow, NewJob, StartOverrides};
 use crate::AppState;
 
-pub(super) type Body = Result<Json<Value>, axum::extract::rejection::JsonRejection>;
-
-pub(super) fn object(body: Body) -> ApiResult<Map<String, Value>> {
-    match body?.0 {
-        Value::Object(map) => Ok(map),
-        _ => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "the body must be a JSON object",
-        )),
-    }
-}
-
 pub async fn create(
     State(app): State<AppState>,
     Caller(key): Caller,
-    body: Body,
+    body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let body = object(body)?;
+    let body = body.object()?;
     create_job(&app, &key, &body, None).await
 }
 
@@ -196,19 +184,9 @@ pub async fn start(
     State(app): State<AppState>,
     Caller(key): Caller,
     Path(id): Path<String>,
-    body: Option<Json<Value>>,
+    body: JsonBody,
 ) -> ApiResult<Json<Value>> {
-    let body = match body.map(|b| b.0) {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(map)) => map,
-        Some(_) => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "the body must be a JSON object",
-            ))
-        }
-    };
+    let body = body.optional_object()?;
     let job = owned_job(&app, &id, key.id).await?;
     if job.status != "created" {
         return Err(ApiError::invalid_state(format!(
@@ -254,7 +232,10 @@ pub async fn cancel(
     State(app): State<AppState>,
     Caller(key): Caller,
     Path(id): Path<String>,
+    body: JsonBody,
 ) -> ApiResult<Json<Value>> {
+    // Cancel takes no options, but a body is still held to the JSON rule.
+    body.optional_object()?;
     let job = owned_job(&app, &id, key.id).await?;
     if job.is_terminal() {
         return Err(ApiError::invalid_state(format!(

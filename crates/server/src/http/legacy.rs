@@ -13,9 +13,9 @@ use crate::AppState;
 pub async fn process(
     State(app): State<AppState>,
     LegacyCaller(key): LegacyCaller,
-    body: super::jobs::Body,
+    body: super::body::JsonBody,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let body = super::jobs::object(body)?;
+    let body = body.object()?;
     super::jobs::create_job(&app, &key, &body, Some(true)).await
 }
 

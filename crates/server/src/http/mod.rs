@@ -4,6 +4,7 @@
 
 mod admin;
 mod auth;
+mod body;
 mod error;
 mod idempotency;
 mod jobs;
@@ -13,6 +14,7 @@ mod ops;
 mod outputs;
 pub mod rate_limit;
 mod request_id;
+pub mod serve;
 mod settings;
 mod uploads;
 pub mod urls;

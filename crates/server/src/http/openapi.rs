@@ -129,11 +129,13 @@ impl Op {
     }
 
     /// A JSON request body described by `schema`.
+    /// A JSON request body; another Content-Type on a non-empty body is a 415.
     pub fn json_body(self, schema: Value, required: bool) -> Self {
         self.body(json!({
             "required": required,
             "content": {"application/json": {"schema": schema}},
         }))
+        .errors(&[415])
     }
 
     pub fn body(mut self, request_body: Value) -> Self {

@@ -1,6 +1,6 @@
 //! Signed, expiring downloads of finished outputs, served by vidmatte
 //! (byte ranges, conditional requests and HEAD by tower-http's `ServeFile`,
-//! so players can seek).
+//! so players can seek). A link works only while the job's key is enabled.
 
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
@@ -39,6 +39,11 @@ pub async fn download(
         .job_by_id(&id)
         .await?
         .ok_or_else(|| ApiError::not_found("output"))?;
+    // A link outlives nothing its key may not do: once the key is disabled
+    // its outputs are gone to everyone (404, so a link says nothing of why).
+    if !app.store.key_enabled(job.key_id).await? {
+        return Err(ApiError::not_found("output"));
+    }
     let path = job
         .output_path
         .filter(|_| job.status == "completed")

@@ -3,16 +3,19 @@
 //! rules as `video_url` and pinned for the connection; no redirects. A
 //! delivery succeeds on a 2xx within 10 s; otherwise it is retried with
 //! exponential backoff and jitter (about 5–10 s, 30 s, 2 min, 10 min, 1 h,
-//! then hourly) until 24 h have passed since the event.
+//! then hourly) until 24 h have passed since the event. An address that the
+//! rules refuse at delivery (the URL, or what its host resolves to now)
+//! fails the delivery at once.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use rand::Rng;
 use tokio::sync::Semaphore;
 
-use super::fetch::checked_address;
 use crate::clock::{now_ms, rfc3339};
+use crate::http::urls::{check_external, AddressRules};
 use crate::signing::webhook_signature;
 use crate::store::Delivery;
 use crate::AppState;
@@ -71,16 +74,22 @@ async fn deliver(app: &AppState, delivery: Delivery) {
     }
     let result = attempt(app, &delivery).await;
     let span = tracing::info_span!("webhook", job_id = %delivery.job_id, delivery_id = %delivery.id, event = %delivery.event);
-    let (ok, status, error) = match &result {
-        Ok(status) if (200..300).contains(status) => (true, Some(*status), None),
+    let (ok, status, error, permanent) = match result {
+        Ok(status) if (200..300).contains(&status) => (true, Some(status), None, false),
         Ok(status) => (
             false,
-            Some(*status),
+            Some(status),
             Some(format!("the receiver answered HTTP {status}")),
+            false,
         ),
-        Err(e) => (false, None, Some(e.clone())),
+        Err(Failure::Retry(e)) => (false, None, Some(e), false),
+        Err(Failure::Permanent(e)) => (false, None, Some(e), true),
     };
-    let retry_at = (!ok).then(|| retry_at(&delivery, now_ms())).flatten();
+    // A refused address stays refused: retrying it for a day only delays
+    // telling the customer (in `webhook_events`) that it will never arrive.
+    let retry_at = (!ok && !permanent)
+        .then(|| retry_at(&delivery, now_ms()))
+        .flatten();
     let outcome = match (ok, retry_at) {
         (true, _) => "sent",
         (false, Some(_)) => "retry",
@@ -112,18 +121,26 @@ async fn deliver(app: &AppState, delivery: Delivery) {
     // Left leased: the lease runs out and the delivery is attempted again.
 }
 
+/// Why an attempt got no status from the receiver.
+#[derive(Debug, PartialEq)]
+enum Failure {
+    /// Worth another attempt (DNS or the receiver may come back).
+    Retry(String),
+    /// Will fail the same way every time: the address is refused.
+    Permanent(String),
+}
+
 /// One POST; the receiver's status, or why there was none.
-async fn attempt(app: &AppState, delivery: &Delivery) -> Result<u16, String> {
+async fn attempt(app: &AppState, delivery: &Delivery) -> Result<u16, Failure> {
     let secret = app
         .store
         .webhook_secret(delivery.key_id)
         .await
-        .map_err(|e| format!("reading the key: {e}"))?
-        .ok_or("the key is gone")?;
-    let url = reqwest::Url::parse(&delivery.url).map_err(|e| format!("bad webhook_url: {e}"))?;
-    let address = checked_address(&url, &app.rules)
-        .await
-        .map_err(|(_, message)| message.replace("video_url", "webhook_url"))?;
+        .map_err(|e| Failure::Retry(format!("reading the key: {e}")))?
+        .ok_or_else(|| Failure::Permanent("the key is gone".into()))?;
+    let url = reqwest::Url::parse(&delivery.url)
+        .map_err(|e| Failure::Permanent(format!("bad webhook_url: {e}")))?;
+    let address = webhook_address(&url, &app.rules).await?;
     let host = url.host_str().unwrap_or_default().to_string();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -132,7 +149,7 @@ async fn attempt(app: &AppState, delivery: &Delivery) -> Result<u16, String> {
         .resolve(&host, address)
         .user_agent(concat!("vidmatte-webhooks/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| format!("preparing the request: {e}"))?;
+        .map_err(|e| Failure::Retry(format!("preparing the request: {e}")))?;
     let timestamp = rfc3339(now_ms());
     let signature = webhook_signature(&secret, &timestamp, &delivery.body);
     let response = client
@@ -146,13 +163,40 @@ async fn attempt(app: &AppState, delivery: &Delivery) -> Result<u16, String> {
         .send()
         .await
         .map_err(|e| {
-            if e.is_timeout() {
+            Failure::Retry(if e.is_timeout() {
                 "the receiver did not answer within 10 s".to_string()
             } else {
                 format!("could not reach the receiver: {}", e.without_url())
-            }
+            })
         })?;
     Ok(response.status().as_u16())
+}
+
+/// The address to connect to: the URL must pass the create-time rules as
+/// they are now, and every address its host resolves to must be allowed
+/// (a refusal is permanent; a failed lookup is not).
+async fn webhook_address(url: &reqwest::Url, rules: &AddressRules) -> Result<SocketAddr, Failure> {
+    check_external(url.as_str(), "webhook_url", rules)
+        .map_err(|e| Failure::Permanent(e.message))?;
+    let host = url.host_str().unwrap_or_default();
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let port = url.port_or_known_default().unwrap_or(443);
+    let addresses: Vec<SocketAddr> = match bare.parse::<IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, port)],
+        Err(_) => tokio::net::lookup_host((bare, port))
+            .await
+            .map_err(|e| Failure::Retry(format!("could not resolve {host}: {e}")))?
+            .collect(),
+    };
+    let first = *addresses
+        .first()
+        .ok_or_else(|| Failure::Retry(format!("{host} has no address")))?;
+    if addresses.iter().any(|a| rules.refuses(host, a.ip())) {
+        return Err(Failure::Permanent(format!(
+            "{host} resolves to a private or special-purpose address"
+        )));
+    }
+    Ok(first)
 }
 
 /// When to try again after `delivery.attempts` failed attempts; None once
@@ -179,6 +223,40 @@ fn backoff_ms(attempts: i64, rng: &mut impl Rng) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_refused_address_is_a_permanent_failure() {
+        let rules = AddressRules::default().with_webhook_http(true);
+        for url in [
+            "http://127.0.0.1:9/hook",
+            "https://[::1]/hook",
+            "https://10.1.2.3/hook",
+            "http://metadata.goog/hook",
+            "http://localhost/hook",
+        ] {
+            let url = reqwest::Url::parse(url).unwrap();
+            assert!(
+                matches!(
+                    webhook_address(&url, &rules).await,
+                    Err(Failure::Permanent(_))
+                ),
+                "{url}"
+            );
+        }
+        // http once the operator no longer allows it: refused for good too.
+        let url = reqwest::Url::parse("http://93.184.215.14/hook").unwrap();
+        assert!(matches!(
+            webhook_address(&url, &AddressRules::default()).await,
+            Err(Failure::Permanent(_))
+        ));
+        // The allowlist still exempts.
+        let rules = AddressRules::from_allowlist(&["127.0.0.1".into()]).with_webhook_http(true);
+        let url = reqwest::Url::parse("http://127.0.0.1:9/hook").unwrap();
+        assert_eq!(
+            webhook_address(&url, &rules).await,
+            Ok("127.0.0.1:9".parse().unwrap())
+        );
+    }
 
     #[test]
     fn backoff_grows_with_jitter_and_stops_after_a_day() {

@@ -1,4 +1,4 @@
-//! API keys.
+//! API keys: their rows, lookups by hash, enabling, limits and balances.
 
 use super::Store;
 use crate::clock::now_ms;
@@ -98,20 +98,46 @@ impl Store {
         .await
     }
 
-    /// Adds credits to a limited key; returns the new balance (None: no such key).
+    /// Adds credits to a limited key if the new balance stays within
+    /// `0..=max_balance` (a key already below zero may still be topped up);
+    /// an unlimited key (NULL credits) stays unlimited. None: no such key;
+    /// `Ok(balance)`: the new balance (None: unlimited); `Err(balance)`:
+    /// refused, the balance unchanged.
     pub async fn add_credits(
         &self,
         fingerprint: &str,
         amount: i64,
-    ) -> sqlx::Result<Option<Option<i64>>> {
-        sqlx::query_scalar(
-            "UPDATE api_keys SET credits = CASE WHEN credits IS NULL THEN NULL
-                 ELSE MIN(MAX(credits + ?, -1000000000000000), 1000000000000000) END
-             WHERE fingerprint = ? RETURNING credits",
+        max_balance: i64,
+    ) -> sqlx::Result<Option<Result<Option<i64>, i64>>> {
+        let added: Option<Option<i64>> = sqlx::query_scalar(
+            "UPDATE api_keys SET credits = credits + ?1
+             WHERE fingerprint = ?2 AND (credits IS NULL
+                 OR (credits + ?1 <= ?3 AND (credits + ?1 >= 0 OR ?1 >= 0)))
+             RETURNING credits",
         )
         .bind(amount)
         .bind(fingerprint)
+        .bind(max_balance)
         .fetch_optional(&self.pool)
-        .await
+        .await?;
+        if let Some(balance) = added {
+            return Ok(Some(Ok(balance)));
+        }
+        let balance: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT credits FROM api_keys WHERE fingerprint = ?")
+                .bind(fingerprint)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(balance.map(|balance| Err(balance.unwrap_or(0))))
+    }
+
+    /// Whether the key exists and is enabled.
+    pub async fn key_enabled(&self, key_id: i64) -> sqlx::Result<bool> {
+        let enabled: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM api_keys WHERE id = ? AND disabled = 0")
+                .bind(key_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(enabled.is_some())
     }
 }

@@ -15,7 +15,7 @@ const ERRORS: [(u16, &str, &str); 12] = [
     (404, "NotFound", "`not_found`: unknown id, or one that belongs to another key."),
     (409, "Conflict", "`invalid_state` (e.g. starting a job that is not a draft), `idempotency_conflict` or `idempotency_in_progress`."),
     (413, "PayloadTooLarge", "`payload_too_large`: the upload or body is above the limit."),
-    (415, "UnsupportedMediaType", "`unsupported_media_type`: not a video ffprobe can read, or a container outside the allowlist."),
+    (415, "UnsupportedMediaType", "`unsupported_media_type`: not a video ffprobe can read, a container outside the allowlist, or a non-empty JSON body sent without `Content-Type: application/json`."),
     (422, "UnprocessableVideo", "`unprocessable_video`: readable, but outside the limits (duration, pixels, fps)."),
     (429, "RateLimited", "`rate_limited`: the key's token bucket is empty; retry after `Retry-After` seconds."),
     (500, "InternalError", "`internal_error`: details are in the server log under the request id."),

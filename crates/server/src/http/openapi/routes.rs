@@ -134,8 +134,9 @@ fn cancel_job() -> Op {
     Op::new("post", "/v1/jobs/{id}/cancel", "Jobs", "cancelJob", "Cancel a draft or running job")
         .describe("A draft or queued job is canceled at once; a running one stops within seconds (its temporary files removed, nothing charged). 409 `invalid_state` for a finished job.")
         .param(job_id())
+        .json_body(json!({"type": "object", "description": "No options; an empty body is fine."}), false)
         .ok(200, "Canceled, or cancel requested (`message` says which).", r("JobEnvelope"))
-        .errors(&[404])
+        .errors(&[400, 404])
 }
 
 fn job_events() -> Op {
