@@ -484,7 +484,10 @@ fn kill_9_at_random_points_loses_nothing() {
         Some(1000 - charged),
         "{credits}"
     );
-    let restarts: Vec<u128> = server.start_times[1..].iter().map(|t| t.as_millis()).collect();
+    let restarts: Vec<u128> = server.start_times[1..]
+        .iter()
+        .map(|t| t.as_millis())
+        .collect();
     println!(
         "chaos: {kills} kills, {} jobs ({}), {charged} credits charged, restarts up in {restarts:?} ms",
         ids.len(),

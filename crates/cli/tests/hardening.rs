@@ -85,6 +85,21 @@ fn lying_clip(dir: &Path, seconds: u32) -> PathBuf {
     lying
 }
 
+/// carphone's first two seconds (60 frames): long enough to be caught
+/// mid-run, short enough to run again after a restart.
+fn carphone_2s(dir: &Path) -> PathBuf {
+    let out = dir.join("carphone_2s.mp4");
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(clip("carphone_pristine.mp4"))
+        .args(["-frames:v", "60", "-c:v", "libx264", "-preset", "veryfast"])
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    out
+}
+
 fn job_of(server: &Server, key: &str, body: Value) -> String {
     let (status, job) = server.post_as(key, "/v1/jobs", &body);
     assert_eq!(status, 201, "{job}");
@@ -360,6 +375,46 @@ fn a_slow_or_endless_source_fails_with_a_clear_reason() {
     }
 }
 
+/// A source that redirects to a name only a local network knows.
+fn redirecting_source(to: &'static str) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/moved.mp4", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut head = [0u8; 1024];
+            let _ = stream.read(&mut head);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\n\r\n"
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn a_redirect_to_a_local_name_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[FROM_LOOPBACK]);
+    for to in [
+        "http://instance-data/latest/meta-data/",
+        "http://metadata.goog/computeMetadata/v1/",
+    ] {
+        let id = job_of(
+            &server,
+            &server.key,
+            json!({"video_url": redirecting_source(to)}),
+        );
+        let job = terminal(&server, &server.key, &id, 120);
+        assert_eq!(job["error_code"], "source_unreachable", "{job}");
+        let error = job["error"].as_str().unwrap();
+        assert!(
+            error.contains("single-label") || error.contains("metadata"),
+            "{to}: {error}"
+        );
+    }
+}
+
 #[test]
 fn cancel_then_kill_9_then_restart_ends_the_job() {
     let dir = tempfile::tempdir().unwrap();
@@ -372,7 +427,7 @@ fn cancel_then_kill_9_then_restart_ends_the_job() {
         .as_str()
         .unwrap()
         .to_string();
-    let (_, upload) = node.upload_as(&key, "/v1/uploads", &clip("carphone_pristine.mp4"));
+    let (_, upload) = node.upload_as(&key, "/v1/uploads", &carphone_2s(dir.path()));
     let id = job_of(
         &node,
         &key,
@@ -412,7 +467,7 @@ fn a_restarted_node_does_not_wait_on_its_dead_leases() {
             ("VIDMATTE_MAX_RUNNING_PER_KEY", "1"),
         ],
     );
-    let (_, upload) = node.upload("/v1/uploads", &clip("carphone_pristine.mp4"));
+    let (_, upload) = node.upload("/v1/uploads", &carphone_2s(dir.path()));
     let running = job_of(
         &node,
         &node.key,

@@ -90,6 +90,17 @@ const LOCAL_SUFFIXES: [&str; 14] = [
     "onion",
 ];
 
+/// Why `host` (a name, not an address literal) is refused on its face, if it
+/// is and the operator did not exempt it: the same rule for the URL a job
+/// was created with and for every redirect the fetcher is sent to.
+pub fn refused_name(host: &str, rules: &AddressRules) -> Option<&'static str> {
+    let name = host.trim_end_matches('.').to_ascii_lowercase();
+    if name.starts_with('[') || name.parse::<IpAddr>().is_ok() || rules.host_allowed(&name) {
+        return None;
+    }
+    forbidden_name(&name)
+}
+
 /// Why a host name is refused on its face, if it is.
 fn forbidden_name(name: &str) -> Option<&'static str> {
     if !name.contains('.') {

@@ -183,6 +183,9 @@ pub(crate) async fn checked_address(
     let host = url
         .host_str()
         .ok_or_else(|| unreachable("the URL has no host"))?;
+    if let Some(why) = crate::http::urls::refused_name(host, rules) {
+        return Err(unreachable(format!("{host} {why}")));
+    }
     let port = url.port_or_known_default().unwrap_or(80);
     let allowed_host = rules.host_allowed(host);
     let bare = host.trim_start_matches('[').trim_end_matches(']');
