@@ -5,7 +5,7 @@
 mod support;
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use support::receiver::Receiver;
@@ -17,14 +17,6 @@ const LOOPBACK_HOOKS: [(&str, &str); 2] = [
     ("VIDMATTE_URL_ALLOWLIST", "127.0.0.1/32"),
     ("VIDMATTE_WEBHOOK_ALLOW_HTTP", "true"),
 ];
-
-fn wait_until(seconds: u64, what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 #[test]
 fn webhooks_are_signed_retried_and_deduplicated() {

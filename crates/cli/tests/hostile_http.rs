@@ -61,15 +61,6 @@ fn closed_within(stream: &mut TcpStream, wait: Duration) -> bool {
     false
 }
 
-/// Polls `done` every 200 ms until it holds or `seconds` pass.
-fn eventually(seconds: u64, what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
 #[test]
 fn requests_without_a_valid_key_leave_no_idempotency_record() {
     let dir = tempfile::tempdir().unwrap();
@@ -297,7 +288,7 @@ fn a_webhook_refused_at_delivery_fails_at_once() {
     let id = job["id"].as_str().unwrap().to_string();
     let (status, canceled) = before.post(&format!("/v1/jobs/{id}/cancel"), &json!({}));
     assert_eq!(status, 200, "{canceled}");
-    eventually(60, "the first webhook attempt", || !hooks.all().is_empty());
+    wait_until(60, "the first webhook attempt", || !hooks.all().is_empty());
     before.terminate();
     drop(before);
 

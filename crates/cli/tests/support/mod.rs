@@ -355,16 +355,32 @@ pub fn clip(name: &str) -> PathBuf {
 
 /// carphone's first second (a real person, 176×144).
 pub fn carphone_1s(dir: &Path) -> PathBuf {
-    let out = dir.join("carphone_1s.mp4");
+    carphone_frames(dir, 30)
+}
+
+/// carphone's first `frames` frames (30 a second).
+pub fn carphone_frames(dir: &Path, frames: u32) -> PathBuf {
+    let out = dir.join(format!("carphone_{frames}f.mp4"));
     let status = Command::new("ffmpeg")
         .args(["-v", "error", "-y", "-i"])
         .arg(clip("carphone_pristine.mp4"))
-        .args(["-frames:v", "30", "-c:v", "libx264", "-preset", "veryfast"])
+        .args(["-frames:v", &frames.to_string()])
+        .args(["-c:v", "libx264", "-preset", "veryfast"])
         .arg(&out)
         .status()
         .unwrap();
     assert!(status.success());
     out
+}
+
+/// Polls `done` every 100 ms until it holds; fails naming `what` after
+/// `seconds` (deadlines are generous: they only catch a hang).
+pub fn wait_until(seconds: u64, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// Decodes a webm (with alpha) and returns (width, height, RGBA frames).
