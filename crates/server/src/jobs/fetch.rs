@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
 
-use crate::http::urls::{is_forbidden, AddressRules};
+use crate::http::urls::AddressRules;
 
 const MAX_REDIRECTS: usize = 3;
 
@@ -48,7 +48,7 @@ pub async fn fetch(
     match tokio::time::timeout_at(deadline, fetch_within(url, dest, limits, deadline, rules)).await
     {
         Ok(result) => result,
-        Err(_) => Err(too_slow(format!(
+        Err(_) => Err(unreachable(format!(
             "the download did not finish within {} s",
             limits.timeout.as_secs()
         ))),
@@ -66,7 +66,9 @@ async fn fetch_within(
     let mut current = reqwest::Url::parse(url)
         .map_err(|e| unreachable(format!("video_url is not a valid URL: {e}")))?;
     for _ in 0..=MAX_REDIRECTS {
-        let address = checked_address(&current, rules).await?;
+        let address = checked_address(&current, rules)
+            .await
+            .map_err(|u| unreachable(u.message()))?;
         let host = current.host_str().unwrap_or_default().to_string();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -119,7 +121,7 @@ async fn fetch_within(
             if window.0.elapsed() >= RATE_WINDOW {
                 let rate = window.1 / RATE_WINDOW.as_secs();
                 if rate < limits.min_bytes_per_second {
-                    return Err(too_slow(format!(
+                    return Err(unreachable(format!(
                         "the download is too slow ({rate} bytes/s over {} s; at least {} bytes/s are needed)",
                         RATE_WINDOW.as_secs(),
                         limits.min_bytes_per_second
@@ -147,10 +149,6 @@ async fn fetch_within(
     )))
 }
 
-fn too_slow(message: String) -> FetchError {
-    ("source_unreachable", message)
-}
-
 fn too_large(max_bytes: u64) -> FetchError {
     (
         "payload_too_large",
@@ -169,43 +167,60 @@ fn without_url(e: &reqwest::Error) -> String {
     text
 }
 
-/// Resolves the URL's host and returns an address every rule allows.
+/// Why a URL gives no address to connect to.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Unusable {
+    /// The rules refuse it: asking again gives the same answer.
+    Refused(String),
+    /// Its host could not be resolved now; it may be later.
+    Unresolved(String),
+}
+
+impl Unusable {
+    pub(crate) fn message(self) -> String {
+        match self {
+            Unusable::Refused(m) | Unusable::Unresolved(m) => m,
+        }
+    }
+}
+
+/// Resolves the URL's host and returns an address every rule allows: the
+/// one check behind fetching `video_url` (and each redirect) and delivering
+/// webhooks.
 pub(crate) async fn checked_address(
     url: &reqwest::Url,
     rules: &AddressRules,
-) -> Result<SocketAddr, FetchError> {
+) -> Result<SocketAddr, Unusable> {
+    let refused = |m: String| Err(Unusable::Refused(m));
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(unreachable("only http(s) URLs can be fetched"));
+        return refused("only http(s) URLs can be fetched".into());
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(unreachable("URLs with credentials are refused"));
+        return refused("URLs with credentials are refused".into());
     }
-    let host = url
-        .host_str()
-        .ok_or_else(|| unreachable("the URL has no host"))?;
+    let Some(host) = url.host_str() else {
+        return refused("the URL has no host".into());
+    };
     if let Some(why) = crate::http::urls::refused_name(host, rules) {
-        return Err(unreachable(format!("{host} {why}")));
+        return refused(format!("{host} {why}"));
     }
     let port = url.port_or_known_default().unwrap_or(80);
-    let allowed_host = rules.host_allowed(host);
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     let addresses: Vec<SocketAddr> = match bare.parse::<IpAddr>() {
         Ok(ip) => vec![SocketAddr::new(ip, port)],
         Err(_) => tokio::net::lookup_host((bare, port))
             .await
-            .map_err(|e| unreachable(format!("could not resolve {host}: {e}")))?
+            .map_err(|e| Unusable::Unresolved(format!("could not resolve {host}: {e}")))?
             .collect(),
     };
-    if addresses.is_empty() {
-        return Err(unreachable(format!("{host} has no address")));
-    }
+    let Some(first) = addresses.first().copied() else {
+        return Err(Unusable::Unresolved(format!("{host} has no address")));
+    };
     // Every address must pass: a host with one private answer is refused.
-    for address in &addresses {
-        if !allowed_host && !rules.ip_allowed(address.ip()) && is_forbidden(address.ip()) {
-            return Err(unreachable(format!(
-                "{host} resolves to a private or local address"
-            )));
-        }
+    if addresses.iter().any(|a| rules.refuses(host, a.ip())) {
+        return refused(format!(
+            "{host} resolves to a private or special-purpose address"
+        ));
     }
-    Ok(addresses[0])
+    Ok(first)
 }

@@ -7,13 +7,14 @@
 //! rules refuse at delivery (the URL, or what its host resolves to now)
 //! fails the delivery at once.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use rand::Rng;
 use tokio::sync::Semaphore;
 
+use super::fetch::{checked_address, Unusable};
 use crate::clock::{now_ms, rfc3339};
 use crate::http::urls::{check_external, AddressRules};
 use crate::signing::webhook_signature;
@@ -178,25 +179,10 @@ async fn attempt(app: &AppState, delivery: &Delivery) -> Result<u16, Failure> {
 async fn webhook_address(url: &reqwest::Url, rules: &AddressRules) -> Result<SocketAddr, Failure> {
     check_external(url.as_str(), "webhook_url", rules)
         .map_err(|e| Failure::Permanent(e.message))?;
-    let host = url.host_str().unwrap_or_default();
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    let port = url.port_or_known_default().unwrap_or(443);
-    let addresses: Vec<SocketAddr> = match bare.parse::<IpAddr>() {
-        Ok(ip) => vec![SocketAddr::new(ip, port)],
-        Err(_) => tokio::net::lookup_host((bare, port))
-            .await
-            .map_err(|e| Failure::Retry(format!("could not resolve {host}: {e}")))?
-            .collect(),
-    };
-    let first = *addresses
-        .first()
-        .ok_or_else(|| Failure::Retry(format!("{host} has no address")))?;
-    if addresses.iter().any(|a| rules.refuses(host, a.ip())) {
-        return Err(Failure::Permanent(format!(
-            "{host} resolves to a private or special-purpose address"
-        )));
-    }
-    Ok(first)
+    checked_address(url, rules).await.map_err(|u| match u {
+        Unusable::Refused(m) => Failure::Permanent(m),
+        Unusable::Unresolved(m) => Failure::Retry(m),
+    })
 }
 
 /// When to try again after `delivery.attempts` failed attempts; None once
