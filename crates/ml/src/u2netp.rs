@@ -45,7 +45,7 @@ impl U2netpOptions {
 
 pub struct U2netp {
     session: Session,
-    pub(crate) interrupt: Interrupt,
+    interrupt: Interrupt,
     options: U2netpOptions,
     resizer: Resizer,
     resized: Vec<u8>,

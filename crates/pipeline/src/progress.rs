@@ -16,7 +16,12 @@ pub struct Progress {
 }
 
 impl Progress {
-    pub(crate) fn new(frames_done: u64, frames_total: u64, elapsed: Duration) -> Self {
+    pub(crate) fn new(
+        frames_done: u64,
+        frames_total: u64,
+        elapsed: Duration,
+        seconds_decoded: f64,
+    ) -> Self {
         let secs = elapsed.as_secs_f64();
         let fps = if secs > 0.0 {
             frames_done as f64 / secs
@@ -30,7 +35,7 @@ impl Progress {
             frames_total,
             fps,
             eta_seconds,
-            seconds_decoded: 0.0,
+            seconds_decoded,
         }
     }
 

@@ -234,10 +234,12 @@ pub fn process_with(
                 }
                 done += 1;
                 let frames_done = encoded.load(Ordering::SeqCst);
-                let mut progress =
-                    Progress::new(frames_done, info.frame_count.max(done), started.elapsed());
-                progress.seconds_decoded = decoded.load(Ordering::SeqCst) as f64 / fps;
-                on_progress(&progress);
+                on_progress(&Progress::new(
+                    frames_done,
+                    info.frame_count.max(done),
+                    started.elapsed(),
+                    decoded.load(Ordering::SeqCst) as f64 / fps,
+                ));
             }
             drop(mattes_tx);
             Ok((busy, scene_cuts))
@@ -275,9 +277,12 @@ pub fn process_with(
     };
     let frames = encoded.load(Ordering::SeqCst);
     let decoded_seconds = decoded.load(Ordering::SeqCst) as f64 / fps;
-    let mut progress = Progress::new(frames, frames, started.elapsed());
-    progress.seconds_decoded = decoded_seconds;
-    on_progress(&progress);
+    on_progress(&Progress::new(
+        frames,
+        frames,
+        started.elapsed(),
+        decoded_seconds,
+    ));
     Ok(Report {
         output,
         info: info.clone(),
