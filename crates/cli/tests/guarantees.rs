@@ -433,12 +433,7 @@ fn kill_9_at_random_points_loses_nothing() {
     let mut charged = 0;
     let mut outcomes = Vec::new();
     for id in &ids {
-        let job = server.wait_for_as(&api_key, id, 300, |j| {
-            matches!(
-                j["status"].as_str(),
-                Some("completed" | "failed" | "canceled")
-            )
-        });
+        let job = server.wait_terminal_as(&api_key, id, 300);
         outcomes.push(format!(
             "{}:{}cr",
             job["status"].as_str().unwrap(),

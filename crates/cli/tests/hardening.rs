@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::json;
 use support::*;
 
 /// Rewrites the durations in mvhd, tkhd and mdhd to claim one second
@@ -77,21 +77,6 @@ fn lying_clip(dir: &Path, seconds: u32) -> PathBuf {
     lying
 }
 
-fn job_of(server: &Server, key: &str, body: Value) -> String {
-    let (status, job) = server.post_as(key, "/v1/jobs", &body);
-    assert_eq!(status, 201, "{job}");
-    job["id"].as_str().unwrap().to_string()
-}
-
-fn terminal(server: &Server, key: &str, id: &str, seconds: u64) -> Value {
-    server.wait_for_as(key, id, seconds, |j| {
-        matches!(
-            j["status"].as_str(),
-            Some("completed" | "failed" | "canceled")
-        )
-    })
-}
-
 fn usage_kinds(server: &Server, key: &str, id: &str) -> Vec<String> {
     let (_, events) = server.get_as(key, "/v1/usage/events?limit=100");
     let mut kinds: Vec<String> = events["events"]
@@ -125,12 +110,11 @@ fn a_header_that_understates_the_length_is_billed_and_limited_by_what_is_decoded
     );
     // ...so 1 credit is reserved, but decoding shows 60 s: the job fails and
     // costs nothing.
-    let id = job_of(
-        &server,
+    let id = server.create_job_as(
         &limited,
-        json!({"video_url": upload["video_url"], "model": "light"}),
+        &json!({"video_url": upload["video_url"], "model": "light"}),
     );
-    let job = terminal(&server, &limited, &id, 180);
+    let job = server.wait_terminal_as(&limited, &id, 180);
     assert_eq!(job["status"], "failed", "{job}");
     assert_eq!(job["error_code"], "unprocessable_video", "{job}");
     assert!(job["error"].as_str().unwrap().contains("header"), "{job}");
@@ -141,12 +125,11 @@ fn a_header_that_understates_the_length_is_billed_and_limited_by_what_is_decoded
 
     // An unlimited key's job completes and is charged the true 60 s.
     let (_, upload) = server.upload("/v1/uploads", &clip);
-    let id = job_of(
-        &server,
+    let id = server.create_job_as(
         &server.key,
-        json!({"video_url": upload["video_url"], "model": "light"}),
+        &json!({"video_url": upload["video_url"], "model": "light"}),
     );
-    let job = terminal(&server, &server.key, &id, 180);
+    let job = server.wait_terminal_as(&server.key, &id, 180);
     assert_eq!(job["status"], "completed", "{job}");
     assert_eq!(job["frames"], 120, "{job}");
     let seconds = job["duration_seconds"].as_f64().unwrap();
@@ -166,12 +149,11 @@ fn the_operator_duration_limit_holds_against_a_lying_header() {
     );
     let (status, upload) = server.upload("/v1/uploads", &lying_clip(dir.path(), 40));
     assert_eq!(status, 201, "the header passes the check: {upload}");
-    let id = job_of(
-        &server,
+    let id = server.create_job_as(
         &server.key,
-        json!({"video_url": upload["video_url"], "model": "light"}),
+        &json!({"video_url": upload["video_url"], "model": "light"}),
     );
-    let job = terminal(&server, &server.key, &id, 180);
+    let job = server.wait_terminal_as(&server.key, &id, 180);
     assert_eq!(job["status"], "failed", "{job}");
     assert_eq!(job["error_code"], "unprocessable_video", "{job}");
     let error = job["error"].as_str().unwrap();
@@ -192,26 +174,23 @@ fn the_usage_summary_sums_the_charges_of_jobs_that_ran() {
     let mut charged = 0;
     let mut seconds = 0.0;
     for model in ["light", "original"] {
-        let id = job_of(
-            &server,
+        let id = server.create_job_as(
             &key,
-            json!({"video_url": upload["video_url"], "model": model}),
+            &json!({"video_url": upload["video_url"], "model": model}),
         );
-        let job = terminal(&server, &key, &id, 180);
+        let job = server.wait_terminal_as(&key, &id, 180);
         assert_eq!(job["status"], "completed", "{job}");
         charged += job["credits_charged"].as_i64().unwrap();
         seconds += job["duration_seconds"].as_f64().unwrap();
     }
     // A draft, and a draft canceled before it ran: no seconds processed.
-    job_of(
-        &server,
+    server.create_job_as(
         &key,
-        json!({"video_url": upload["video_url"], "auto_start": false}),
+        &json!({"video_url": upload["video_url"], "auto_start": false}),
     );
-    let canceled = job_of(
-        &server,
+    let canceled = server.create_job_as(
         &key,
-        json!({"video_url": upload["video_url"], "auto_start": false}),
+        &json!({"video_url": upload["video_url"], "auto_start": false}),
     );
     let (status, _) = server.post_as(&key, &format!("/v1/jobs/{canceled}/cancel"), &json!({}));
     assert_eq!(status, 200);
@@ -285,10 +264,9 @@ fn a_dripping_source_holds_no_worker_and_honours_cancel() {
             ("VIDMATTE_FETCH_MIN_BYTES_PER_SECOND", "0"),
         ],
     );
-    let slow = job_of(
-        &server,
+    let slow = server.create_job_as(
         &server.key,
-        json!({"video_url": source.url, "model": "light"}),
+        &json!({"video_url": source.url, "model": "light"}),
     );
     server.wait_for(&slow, 60, |j| j["stage"] == "fetching");
 
@@ -298,12 +276,11 @@ fn a_dripping_source_holds_no_worker_and_honours_cancel() {
         .unwrap()
         .to_string();
     let (_, upload) = server.upload_as(&other, "/v1/uploads", &carphone_1s(dir.path()));
-    let id = job_of(
-        &server,
+    let id = server.create_job_as(
         &other,
-        json!({"video_url": upload["video_url"], "model": "light"}),
+        &json!({"video_url": upload["video_url"], "model": "light"}),
     );
-    let done = terminal(&server, &other, &id, 180);
+    let done = server.wait_terminal_as(&other, &id, 180);
     assert_eq!(done["status"], "completed", "{done}");
     let (_, still) = server.get(&format!("/v1/jobs/{slow}"));
     assert_eq!(
@@ -315,7 +292,7 @@ fn a_dripping_source_holds_no_worker_and_honours_cancel() {
     // A cancel reaches the download.
     let (status, _) = server.post(&format!("/v1/jobs/{slow}/cancel"), &json!({}));
     assert_eq!(status, 200);
-    let job = terminal(&server, &server.key, &slow, 60);
+    let job = server.wait_terminal_as(&server.key, &slow, 60);
     assert_eq!(
         (job["status"].as_str(), job["error_code"].as_str()),
         (Some("canceled"), Some("canceled")),
@@ -343,8 +320,8 @@ fn a_slow_or_endless_source_fails_with_a_clear_reason() {
         ),
     ] {
         let server = Server::start(&dir.path().join(name), &env);
-        let id = job_of(&server, &server.key, json!({"video_url": source.url}));
-        let job = terminal(&server, &server.key, &id, 120);
+        let id = server.create_job_as(&server.key, &json!({"video_url": source.url}));
+        let job = server.wait_terminal_as(&server.key, &id, 120);
         assert_eq!(job["status"], "failed", "{job}");
         assert_eq!(job["error_code"], "source_unreachable", "{job}");
         let error = job["error"].as_str().unwrap();
@@ -383,12 +360,8 @@ fn a_redirect_to_a_local_name_is_refused() {
             "points at a cloud metadata service",
         ),
     ] {
-        let id = job_of(
-            &server,
-            &server.key,
-            json!({"video_url": redirecting_source(to)}),
-        );
-        let job = terminal(&server, &server.key, &id, 120);
+        let id = server.create_job_as(&server.key, &json!({"video_url": redirecting_source(to)}));
+        let job = server.wait_terminal_as(&server.key, &id, 120);
         assert_eq!(job["error_code"], "source_unreachable", "{job}");
         let error = job["error"].as_str().unwrap();
         assert!(error.contains(why), "{to}: {error}");
@@ -408,10 +381,9 @@ fn cancel_then_kill_9_then_restart_ends_the_job() {
         .unwrap()
         .to_string();
     let (_, upload) = node.upload_as(&key, "/v1/uploads", &carphone_frames(dir.path(), 60));
-    let id = job_of(
-        &node,
+    let id = node.create_job_as(
         &key,
-        json!({"video_url": upload["video_url"], "model": "original"}),
+        &json!({"video_url": upload["video_url"], "model": "original"}),
     );
     node.wait_for_as(&key, &id, 120, |j| j["stage"] == "segmenting");
     let work = data.join("work").join(&id);
@@ -426,7 +398,7 @@ fn cancel_then_kill_9_then_restart_ends_the_job() {
     node.kill();
     node.start_again();
 
-    let job = terminal(&node, &key, &id, 300);
+    let job = node.wait_terminal_as(&key, &id, 300);
     assert_eq!(job["status"], "canceled", "{job}");
     assert_eq!(job["credits_charged"], 0, "{job}");
     assert_eq!(job["billing_status"], "released", "{job}");
@@ -448,22 +420,20 @@ fn a_restarted_node_does_not_wait_on_its_dead_leases() {
         ],
     );
     let (_, upload) = node.upload("/v1/uploads", &carphone_frames(dir.path(), 60));
-    let running = job_of(
-        &node,
+    let running = node.create_job_as(
         &node.key,
-        json!({"video_url": upload["video_url"], "model": "original"}),
+        &json!({"video_url": upload["video_url"], "model": "original"}),
     );
-    let queued = job_of(
-        &node,
+    let queued = node.create_job_as(
         &node.key,
-        json!({"video_url": upload["video_url"], "model": "light"}),
+        &json!({"video_url": upload["video_url"], "model": "light"}),
     );
     node.wait_for(&running, 120, |j| j["stage"] == "segmenting");
     node.kill();
     node.start_again();
     // Without the release both would wait 600 s for the dead lease.
     for id in [&running, &queued] {
-        let job = terminal(&node, &node.key, id, 300);
+        let job = node.wait_terminal_as(&node.key, id, 300);
         assert_eq!(job["status"], "completed", "{job}");
     }
     let log = std::fs::read_to_string(node.log_path()).unwrap();

@@ -424,12 +424,11 @@ fn a_disabled_keys_download_links_stop_working() {
     let (status, upload) = server.upload("/v1/uploads", &clip);
     assert_eq!(status, 201, "{upload}");
     let video = format!("upload://{}", upload["video_id"].as_str().unwrap());
-    let (status, job) = server.post(
-        "/v1/jobs",
+    let id = server.create_job_as(
+        &server.key,
         &json!({"video_url": video, "model": "light", "output_format": "webm"}),
     );
-    assert_eq!(status, 201, "{job}");
-    let job = server.wait_terminal(job["id"].as_str().unwrap(), 600);
+    let job = server.wait_terminal(&id, 600);
     assert_eq!(job["status"], "completed", "{job}");
     let link = job["output_url"].as_str().unwrap().to_string();
     let download = || {
@@ -471,12 +470,11 @@ fn ffmpeg_heap_addresses_do_not_reach_error_messages() {
     let (status, upload) = server.upload("/v1/uploads", &cut);
     let message = if status == 201 {
         let video = format!("upload://{}", upload["video_id"].as_str().unwrap());
-        let (status, job) = server.post(
-            "/v1/jobs",
+        let id = server.create_job_as(
+            &server.key,
             &json!({"video_url": video, "model": "light", "output_format": "webm"}),
         );
-        assert_eq!(status, 201, "{job}");
-        let job = server.wait_terminal(job["id"].as_str().unwrap(), 300);
+        let job = server.wait_terminal(&id, 300);
         assert_eq!(job["status"], "failed", "{job}");
         job["error"].as_str().unwrap_or_default().to_string()
     } else {

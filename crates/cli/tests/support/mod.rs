@@ -325,12 +325,23 @@ impl Server {
     }
 
     pub fn wait_terminal(&self, id: &str, seconds: u64) -> Value {
-        self.wait_for(id, seconds, |j| {
+        self.wait_terminal_as(&self.key, id, seconds)
+    }
+
+    pub fn wait_terminal_as(&self, key: &str, id: &str, seconds: u64) -> Value {
+        self.wait_for_as(key, id, seconds, |j| {
             matches!(
                 j["status"].as_str(),
                 Some("completed" | "failed" | "canceled")
             )
         })
+    }
+
+    /// Creates a job as `key` (it must be a 201) and returns its id.
+    pub fn create_job_as(&self, key: &str, body: &Value) -> String {
+        let (status, job) = self.post_as(key, "/v1/jobs", body);
+        assert_eq!(status, 201, "{job}");
+        job["id"].as_str().unwrap().to_string()
     }
 }
 
