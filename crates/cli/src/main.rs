@@ -34,8 +34,13 @@ enum Command {
     },
     /// Measure decode, inference, encode and end-to-end speed and memory.
     Bench(bench::BenchArgs),
-    /// Run the HTTP job API (SQLite + local files under the data dir).
+    /// Run the HTTP job API, with workers unless `--workers 0` (SQLite and
+    /// files under the data dir by default; VIDMATTE_DATABASE_URL=postgres://…
+    /// to share one database among several processes).
     Serve(serve::ServeArgs),
+    /// Run workers only, against the same database as the API nodes, with
+    /// /health, /ready and /metrics on their own port (default 0.0.0.0:9001).
+    Worker(serve::ServeArgs),
     /// Manage API keys in the configured database.
     Keys {
         #[command(flatten)]
@@ -54,6 +59,7 @@ fn main() -> ExitCode {
         Command::Models { json } => models::run(json),
         Command::Bench(args) => bench::run(args),
         Command::Serve(args) => serve::serve(args),
+        Command::Worker(args) => serve::worker(args),
         Command::Keys { config, command } => serve::keys(config, command),
     };
     match result {

@@ -1,4 +1,4 @@
-//! `vidmatte serve` and `vidmatte keys`.
+//! `vidmatte serve`, `vidmatte worker` and `vidmatte keys`.
 
 use std::path::PathBuf;
 
@@ -14,7 +14,8 @@ pub struct ServeArgs {
     /// Address to serve on (VIDMATTE_LISTEN).
     #[arg(long, global = true)]
     pub listen: Option<String>,
-    /// SQLite file, uploads, outputs (VIDMATTE_DATA_DIR).
+    /// Uploads, outputs, work files, and the SQLite file unless
+    /// VIDMATTE_DATABASE_URL names another database (VIDMATTE_DATA_DIR).
     #[arg(long, global = true)]
     pub data_dir: Option<PathBuf>,
     /// Concurrent jobs (VIDMATTE_WORKERS).
@@ -90,10 +91,29 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
     })
 }
 
+/// Where a worker serves /health and /metrics unless told otherwise.
+const WORKER_LISTEN: &str = "0.0.0.0:9001";
+
+pub fn worker(args: ServeArgs) -> anyhow::Result<()> {
+    let mut config = args.config()?;
+    if args.listen.is_none() {
+        config.listen = std::env::var("VIDMATTE_WORKER_LISTEN").unwrap_or_else(|_| WORKER_LISTEN.into());
+    }
+    if config.workers == 0 {
+        anyhow::bail!("a worker needs --workers 1 or more (VIDMATTE_WORKERS)");
+    }
+    runtime()?.block_on(async move {
+        let (app, stop) = vidmatte_server::build(config.clone()).await?;
+        let listener = tokio::net::TcpListener::bind(&config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        vidmatte_server::run_as(vidmatte_server::Role::Worker, app, listener, stop).await
+    })
+}
+
 pub fn keys(args: ServeArgs, command: KeysCommand) -> anyhow::Result<()> {
     let config = args.config()?;
     runtime()?.block_on(async move {
-        std::fs::create_dir_all(&config.data_dir)?;
         let store = vidmatte_server::open_store(&config).await?;
         match command {
             KeysCommand::Create { client_id, note, credits } => {

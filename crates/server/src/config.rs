@@ -14,7 +14,7 @@ pub struct Config {
     pub listen: String,
     /// SQLite file, uploads, outputs.
     pub data_dir: PathBuf,
-    /// `sqlite://...`; default `sqlite://<data_dir>/vidmatte.db`.
+    /// `sqlite://...` or `postgres://...`; default `sqlite://<data_dir>/vidmatte.db`.
     pub database_url: Option<String>,
     /// Base of signed download URLs; default `http://<listen>`.
     pub public_url: Option<String>,
@@ -226,8 +226,8 @@ impl Config {
             bail!("lease_seconds must be at least 3");
         }
         if let Some(url) = &self.database_url {
-            if !url.starts_with("sqlite:") {
-                bail!("database_url {url:?}: only sqlite:// is supported by this build");
+            if crate::store::Backend::of_url(url).is_none() {
+                bail!("database_url {url:?}: use sqlite://FILE or postgres://USER@HOST/DATABASE");
             }
         }
         Ok(())

@@ -5,8 +5,8 @@
 //! - [`jobs`] owns the job lifecycle: workers that claim jobs with a lease
 //!   and heartbeat, run the pipeline, and record the outcome exactly once;
 //!   the retention sweeper.
-//! - [`store`] owns persistence (SQLite with migrations) and the files under
-//!   the data directory.
+//! - [`store`] owns persistence: the [`store::Repo`] trait with a SQLite
+//!   and a PostgreSQL backend, each with its own migrations.
 
 pub mod billing;
 pub mod config;
@@ -85,9 +85,20 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, watch::Sender<bo
 /// Opens (and migrates) the configured database, with the URL signer kept
 /// in the data directory.
 pub async fn open_store(config: &Config) -> anyhow::Result<store::Store> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
     let signer = Arc::new(signing::Signer::load_or_create(&config.data_dir)?);
     let view = Arc::new(view::JobView::new(config, signer));
-    store::Store::open(config, view).await
+    store::open(config, view).await
+}
+
+/// What a process serves besides its workers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The job API (and workers, unless `workers` is 0): `vidmatte serve`.
+    Api,
+    /// Workers only, with `/health`, `/ready` and `/metrics`: `vidmatte worker`.
+    Worker,
 }
 
 /// Serves on `listener` with workers until `stop` is set or a signal arrives.
@@ -96,8 +107,18 @@ pub async fn run(
     listener: tokio::net::TcpListener,
     stop: watch::Sender<bool>,
 ) -> anyhow::Result<()> {
+    run_as(Role::Api, app, listener, stop).await
+}
+
+/// [`run`] in the given role.
+pub async fn run_as(
+    role: Role,
+    app: AppState,
+    listener: tokio::net::TcpListener,
+    stop: watch::Sender<bool>,
+) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
-    tracing::info!(%address, data_dir = %app.config.data_dir.display(), workers = app.config.workers, "vidmatte serving");
+    tracing::info!(%address, ?role, database = app.store.backend(), data_dir = %app.config.data_dir.display(), workers = app.config.workers, "vidmatte serving");
     let workers = jobs::start(Arc::clone(&app));
     let mut shutdown = app.shutdown.clone();
     let signal_stop = stop.clone();
@@ -105,7 +126,10 @@ pub async fn run(
         shutdown_signal().await;
         let _ = signal_stop.send(true);
     });
-    let router = http::router(Arc::clone(&app));
+    let router = match role {
+        Role::Api => http::router(Arc::clone(&app)),
+        Role::Worker => http::worker_router(Arc::clone(&app)),
+    };
     let mut until = app.shutdown.clone();
     let header_read_timeout =
         std::time::Duration::from_secs(app.config.header_read_timeout_seconds);

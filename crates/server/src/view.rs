@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::clock::{now_ms, rfc3339};
 use crate::signing::Signer;
-use crate::store::JobRow;
+use crate::store::{JobRow, JobStatus};
 use crate::Config;
 
 pub struct JobView {
@@ -32,8 +32,8 @@ impl JobView {
     }
 
     pub fn job(&self, job: &JobRow) -> Value {
-        let (output_url, output_expires_at) = match (&job.output_path, job.status.as_str()) {
-            (Some(_), "completed") => {
+        let (output_url, output_expires_at) = match (&job.output_path, job.status) {
+            (Some(_), JobStatus::Completed) => {
                 let expires = now_ms() / 1000 + self.output_url_ttl_seconds;
                 (
                     Some(self.output_url(&job.id, expires)),

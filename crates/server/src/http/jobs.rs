@@ -17,7 +17,7 @@ use super::error::{ApiError, ApiResult};
 use super::request_id::current_request_id;
 use super::settings::{metadata, JobSettings};
 use super::urls::check_external;
-use crate::store::{KeyRow, NewJob, StartOverrides};
+use crate::store::{JobStatus, KeyRow, NewJob, Stage, StartOverrides};
 use crate::AppState;
 
 pub async fn create(
@@ -160,18 +160,19 @@ pub async fn list(
     if offset < 0 {
         return Err(ApiError::invalid("offset", "offset must be 0 or more"));
     }
-    if let Some(status) = &query.status {
-        if !["created", "processing", "completed", "failed", "canceled"].contains(&status.as_str())
-        {
+    let status = match query.status.as_deref().map(str::parse::<JobStatus>) {
+        None => None,
+        Some(Ok(status)) => Some(status),
+        Some(Err(_)) => {
             return Err(ApiError::invalid(
                 "status",
                 "status must be created, processing, completed, failed or canceled",
-            ));
+            ))
         }
-    }
+    };
     let (rows, total) = app
         .store
-        .list_jobs(key.id, query.status.as_deref(), limit, offset)
+        .list_jobs(key.id, status, limit, offset)
         .await?;
     let jobs: Vec<Value> = rows.iter().map(|r| app.view.job(r)).collect();
     Ok(Json(json!({
@@ -188,7 +189,7 @@ pub async fn start(
 ) -> ApiResult<Json<Value>> {
     let body = body.optional_object()?;
     let job = owned_job(&app, &id, key.id).await?;
-    if job.status != "created" {
+    if job.status != JobStatus::Created {
         return Err(ApiError::invalid_state(format!(
             "job is {}, only drafts (created) can be started",
             job.status
@@ -248,7 +249,7 @@ pub async fn cancel(
         .cancel(&id, key.id)
         .await?
         .ok_or_else(|| ApiError::invalid_state("job has already finished"))?;
-    let message = if row.status == "canceled" {
+    let message = if row.status == JobStatus::Canceled {
         "Job canceled"
     } else {
         "Cancel requested; the job stops within seconds"
@@ -268,7 +269,7 @@ pub async fn events(
         app: AppState,
         key_id: i64,
         id: String,
-        last: Option<(String, String, i64)>,
+        last: Option<(JobStatus, Stage, i64)>,
         done: bool,
     }
     let watch = Watch {
@@ -287,7 +288,7 @@ pub async fn events(
                 Ok(Some(job)) => job,
                 _ => return None,
             };
-            let now = (job.status.clone(), job.stage.clone(), job.progress);
+            let now = (job.status, job.stage, job.progress);
             let previous = w.last.replace(now.clone());
             let changed_status = previous.as_ref().is_none_or(|p| p.0 != now.0);
             let moved = previous.as_ref() != Some(&now);

@@ -25,7 +25,7 @@ pub async fn download(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let job = super::jobs::owned_job(&app, &id, key.id).await?;
-    if job.status != "completed" || job.output_path.is_none() {
+    if job.status != crate::store::JobStatus::Completed || job.output_path.is_none() {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid_state",

@@ -80,6 +80,18 @@ pub fn router(app: AppState) -> Router {
         .with_state(app)
 }
 
+/// A worker-only process's routes: liveness, readiness and metrics.
+pub fn worker_router(app: AppState) -> Router {
+    Router::new()
+        .route("/health", get(ops::health))
+        .route("/ready", get(ops::ready))
+        .route("/metrics", get(ops::metrics))
+        .fallback(|| async { ApiError::not_found("route") })
+        .layer(axum::middleware::from_fn(error::contract_shape))
+        .layer(axum::middleware::from_fn(request_id::middleware))
+        .with_state(app)
+}
+
 /// The process-wide Prometheus recorder (installed once).
 pub fn metrics_handle() -> PrometheusHandle {
     static HANDLE: std::sync::OnceLock<PrometheusHandle> = std::sync::OnceLock::new();

@@ -133,7 +133,7 @@ pub async fn usage_summary(
         m["jobs"] = json!(m["jobs"].as_i64().unwrap_or(0) + count);
         m["seconds"] = json!(m["seconds"].as_f64().unwrap_or(0.0) + secs);
         m["credits"] = json!(m["credits"].as_i64().unwrap_or(0) + cost);
-        let s = by_status.entry(status).or_insert_with(|| json!(0));
+        let s = by_status.entry(status.as_str()).or_insert_with(|| json!(0));
         *s = json!(s.as_i64().unwrap_or(0) + count);
     }
     Ok(Json(json!({

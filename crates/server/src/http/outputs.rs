@@ -46,7 +46,7 @@ pub async fn download(
     }
     let path = job
         .output_path
-        .filter(|_| job.status == "completed")
+        .filter(|_| job.status == crate::store::JobStatus::Completed)
         .ok_or_else(|| ApiError::not_found("output"))?;
     let format: OutputFormat = job.output_format.parse().map_err(ApiError::internal)?;
     if !std::path::Path::new(&path).is_file() {

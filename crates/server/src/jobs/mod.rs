@@ -23,10 +23,23 @@ pub fn start(app: AppState) -> Vec<JoinHandle<()>> {
     let mut handles = Vec::new();
     if app.config.workers > 0 {
         handles.push(tokio::spawn(worker::run(Arc::clone(&app))));
+        handles.push(tokio::spawn(wake_on_queued_jobs(Arc::clone(&app))));
     }
     handles.push(tokio::spawn(webhooks::run(Arc::clone(&app))));
     handles.push(tokio::spawn(sweeper::run(app)));
     handles
+}
+
+/// Wakes this process's dispatcher when another process queues a job
+/// (Postgres `LISTEN`); the dispatcher's 1 s poll is only the fallback.
+async fn wake_on_queued_jobs(app: AppState) {
+    let mut shutdown = app.shutdown.clone();
+    let waker = Arc::clone(&app);
+    let wake = Box::new(move || waker.queued.notify_one());
+    tokio::select! {
+        _ = app.store.announce_queued_jobs(wake) => {}
+        _ = crate::stopped(&mut shutdown) => {}
+    }
 }
 
 /// Retries a store write a few times (250 ms, doubling) before giving up;

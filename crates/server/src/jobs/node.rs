@@ -22,6 +22,12 @@ pub fn owner() -> String {
     format!("{}/{}/{}", host(), std::process::id(), ulid::Ulid::new())
 }
 
+/// This process's one owner name, for roles it holds as a whole (the sweeper).
+pub fn owner_of_process() -> &'static str {
+    static OWNER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    OWNER.get_or_init(owner)
+}
+
 /// The pid in an owner written on this host.
 fn local_pid(owner: &str, host: &str) -> Option<u32> {
     owner

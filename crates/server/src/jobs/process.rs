@@ -14,7 +14,7 @@ use vidmatte_pipeline::{process_with, PipelineError, ProcessRequest, Progress, R
 use super::lease::Lease;
 use super::worker::Ending;
 use crate::billing::{self, Charge};
-use crate::store::JobRow;
+use crate::store::{JobRow, Stage};
 use crate::AppState;
 
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
@@ -50,7 +50,7 @@ pub(super) async fn run(
     lease: &Lease,
     request: ProcessRequest,
 ) -> Ending {
-    let _ = app.store.set_progress(&job.id, owner, "probing", 2).await;
+    let _ = app.store.set_progress(&job.id, owner, Stage::Probing, 2).await;
     let limited = matches!(app.store.balance(job.key_id).await, Ok(Some(_)));
     let mut budget = match (limited, job.billing_status.as_str(), job.credits_estimated) {
         (true, "reserved", Some(credits)) => Some(Budget { credits }),
@@ -160,7 +160,7 @@ async fn finish(
     if let Some(b) = budget.filter(|b| charge.credits > b.credits) {
         return past_budget(job, b, report.decoded_seconds, probed);
     }
-    let _ = app.store.set_progress(&job.id, owner, "storing", 99).await;
+    let _ = app.store.set_progress(&job.id, owner, Stage::Storing, 99).await;
     let stored = app.config.outputs_dir().join(format!(
         "{}.{}",
         job.id,
@@ -184,11 +184,11 @@ async fn finish(
 }
 
 /// The contract's stage and a monotonic 0..100 from frame progress.
-fn stage_of(p: &Progress) -> (&'static str, i64) {
+fn stage_of(p: &Progress) -> (Stage, i64) {
     let percent = 5 + (p.percent() * 0.9) as i64;
     if p.frames_total > 0 && p.frames_done >= p.frames_total {
-        ("encoding", 96)
+        (Stage::Encoding, 96)
     } else {
-        ("segmenting", percent.min(95))
+        (Stage::Segmenting, percent.min(95))
     }
 }

@@ -1,4 +1,6 @@
-//! Retention: removes outputs and uploads past their retention period.
+//! Retention: removes outputs and uploads past their retention period (on
+//! one node at a time, the holder of the `sweeper` lease) and, on every
+//! node, its own work folders of jobs it no longer runs.
 
 use std::time::Duration;
 
@@ -19,6 +21,17 @@ pub async fn run(app: AppState) {
 }
 
 pub async fn sweep(app: &AppState) {
+    let holder = super::node::owner_of_process();
+    let ttl = 3 * EVERY.as_millis() as i64;
+    match app.store.lead("sweeper", holder, ttl).await {
+        Ok(true) => sweep_expired(app).await,
+        Ok(false) => {}
+        Err(e) => tracing::warn!(error = %e, "taking the sweeper lease"),
+    }
+    sweep_work_dirs(app).await;
+}
+
+async fn sweep_expired(app: &AppState) {
     let cutoff = now_ms() - app.config.retention_seconds * 1000;
     match app.store.take_expired_outputs(cutoff).await {
         Ok(paths) => remove(paths, "output").await,
@@ -28,7 +41,6 @@ pub async fn sweep(app: &AppState) {
         Ok(paths) => remove(paths, "upload").await,
         Err(e) => tracing::warn!(error = %e, "sweeping uploads"),
     }
-    sweep_work_dirs(app).await;
 }
 
 /// Work folders of jobs no worker is running (crashed attempts of jobs
@@ -40,7 +52,7 @@ async fn sweep_work_dirs(app: &AppState) {
     while let Ok(Some(entry)) = entries.next_entry().await {
         let name = entry.file_name().to_string_lossy().into_owned();
         let running =
-            matches!(app.store.job_by_id(&name).await, Ok(Some(job)) if job.status == "processing");
+            matches!(app.store.job_by_id(&name).await, Ok(Some(job)) if job.status == crate::store::JobStatus::Processing);
         if !running {
             let _ = tokio::fs::remove_dir_all(entry.path()).await;
         }

@@ -19,7 +19,7 @@ use vidmatte_pipeline::{ProcessRequest, Report};
 use super::input;
 use super::lease::{Lease, Stop};
 use crate::billing::Charge;
-use crate::store::JobRow;
+use crate::store::{JobRow, JobStatus, Stage};
 use crate::AppState;
 
 /// This process's slots: `workers` to run the pipeline, `fetch_slots` to
@@ -142,7 +142,7 @@ async fn run_job(
             }
             Ending::Failed(code, message) => {
                 store
-                    .finish_unsuccessfully(&job.id, owner, "failed", code, message)
+                    .finish_unsuccessfully(&job.id, owner, JobStatus::Failed, code, message)
                     .await
             }
             Ending::Stopped(Stop::CanceledByUser) => {
@@ -150,7 +150,7 @@ async fn run_job(
                     .finish_unsuccessfully(
                         &job.id,
                         owner,
-                        "canceled",
+                        JobStatus::Canceled,
                         "canceled",
                         "canceled by request",
                     )
@@ -241,12 +241,12 @@ async fn input_of(
     }
     drop(worker);
     let fetch = unless_stopped(lease, Arc::clone(&slots.fetches).acquire_owned()).await?;
-    let _ = app.store.set_progress(&job.id, owner, "fetching", 1).await;
+    let _ = app.store.set_progress(&job.id, owner, Stage::Fetching, 1).await;
     let path = unless_stopped(lease, input::resolve(app, job, &work))
         .await?
         .map_err(|(code, message)| Ending::Failed(code, message))?;
     drop(fetch);
-    let _ = app.store.set_progress(&job.id, owner, "queued", 2).await;
+    let _ = app.store.set_progress(&job.id, owner, Stage::Queued, 2).await;
     let worker = unless_stopped(lease, Arc::clone(&slots.workers).acquire_owned()).await?;
     let worker = worker.map_err(|_| Ending::Stopped(Stop::Shutdown))?;
     Ok((path, worker))

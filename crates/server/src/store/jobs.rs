@@ -1,22 +1,20 @@
-//! Jobs: creation, reads scoped to a key, and the worker side — claiming
-//! with a lease, heartbeats, progress, and recording the outcome exactly once
-//! (every terminal write is conditional on the worker still holding the lease).
+//! Jobs as their owners see them: creation (with the reservation of its
+//! credits in the same transaction), reads scoped to a key, listing, drafts
+//! started, cancels, usage totals, and retention. The worker side is in
+//! `work`.
 
-use super::billing::{reserve_in, settle_in, Insufficient};
-use super::webhooks::{enqueue_in, event_for};
-use super::Store;
-use crate::billing::Charge;
-use crate::clock::now_ms;
-use crate::view::JobView;
-use sqlx::{Sqlite, Transaction};
+use async_trait::async_trait;
+
+use super::status::{JobStatus, Stage};
+use super::Insufficient;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct JobRow {
     pub id: String,
     pub key_id: i64,
     pub request_id: Option<String>,
-    pub status: String,
-    pub stage: String,
+    pub status: JobStatus,
+    pub stage: Stage,
     pub progress: i64,
     pub model: String,
     pub text_prompt: Option<String>,
@@ -50,22 +48,9 @@ pub struct JobRow {
     pub webhook_events: String,
 }
 
-/// What every terminal transition owes, in its own transaction: the credits
-/// charged (completed) or released (otherwise), and the webhook event.
-pub(super) async fn ended_in(
-    tx: &mut Transaction<'_, Sqlite>,
-    view: &JobView,
-    id: &str,
-    status: &str,
-    charge: Option<&Charge>,
-) -> sqlx::Result<()> {
-    settle_in(tx, id, charge).await?;
-    enqueue_in(tx, view, id, event_for(status)).await
-}
-
 impl JobRow {
     pub fn is_terminal(&self) -> bool {
-        matches!(self.status.as_str(), "completed" | "failed" | "canceled")
+        self.status.is_terminal()
     }
 }
 
@@ -98,214 +83,289 @@ pub struct StartOverrides {
     pub webhook_url: Option<String>,
 }
 
-impl Store {
+#[async_trait]
+pub trait Jobs {
     /// Inserts a job; a started job with a known `cost` has it reserved in
     /// the same transaction (nothing is stored when the credits fall short).
-    pub async fn insert_job(
+    async fn insert_job(
         &self,
         job: &NewJob,
         cost: Option<i64>,
-    ) -> sqlx::Result<Result<JobRow, Insufficient>> {
-        let now = now_ms();
-        let mut tx = self.pool.begin().await?;
-        let (status, stage) = if job.start {
-            ("processing", "queued")
-        } else {
-            ("created", "draft")
-        };
-        let row: JobRow = sqlx::query_as(
-            "INSERT INTO jobs (id, key_id, request_id, status, stage, model, text_prompt, output_format, bg_type,
-                 bg_color, video_url, webhook_url, metadata, duration_seconds, created_at, queued_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-        )
-        .bind(&job.id)
-        .bind(job.key_id)
-        .bind(&job.request_id)
-        .bind(status)
-        .bind(stage)
-        .bind(&job.model)
-        .bind(&job.text_prompt)
-        .bind(&job.output_format)
-        .bind(&job.bg_type)
-        .bind(&job.bg_color)
-        .bind(&job.video_url)
-        .bind(&job.webhook_url)
-        .bind(&job.metadata)
-        .bind(job.duration_seconds)
-        .bind(now)
-        .bind(job.start.then_some(now))
-        .fetch_one(&mut *tx)
-        .await?;
-        if let (true, Some(cost)) = (job.start, cost) {
-            let seconds = job.duration_seconds.unwrap_or(0.0);
-            if let Err(short) =
-                reserve_in(&mut tx, job.key_id, &job.id, &job.model, seconds, cost).await?
-            {
-                return Ok(Err(short));
-            }
-        }
-        tx.commit().await?;
-        self.job_by_id(&row.id).await.map(|j| Ok(j.unwrap_or(row)))
-    }
+    ) -> sqlx::Result<Result<JobRow, Insufficient>>;
 
     /// The job if it belongs to `key_id`.
-    pub async fn job(&self, id: &str, key_id: i64) -> sqlx::Result<Option<JobRow>> {
-        sqlx::query_as("SELECT * FROM jobs WHERE id = ? AND key_id = ?")
-            .bind(id)
-            .bind(key_id)
-            .fetch_optional(&self.pool)
-            .await
-    }
+    async fn job(&self, id: &str, key_id: i64) -> sqlx::Result<Option<JobRow>>;
 
     /// Any job, for workers.
-    pub async fn job_by_id(&self, id: &str) -> sqlx::Result<Option<JobRow>> {
-        sqlx::query_as("SELECT * FROM jobs WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-    }
+    async fn job_by_id(&self, id: &str) -> sqlx::Result<Option<JobRow>>;
 
     /// A page of the key's jobs, newest first, and the total count.
-    pub async fn list_jobs(
+    async fn list_jobs(
         &self,
         key_id: i64,
-        status: Option<&str>,
+        status: Option<JobStatus>,
         limit: i64,
         offset: i64,
-    ) -> sqlx::Result<(Vec<JobRow>, i64)> {
-        let rows = sqlx::query_as(
-            "SELECT * FROM jobs WHERE key_id = ?1 AND (?2 IS NULL OR status = ?2)
-             ORDER BY created_at DESC, rowid DESC LIMIT ?3 OFFSET ?4",
-        )
-        .bind(key_id)
-        .bind(status)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.pool)
-        .await?;
-        let total = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM jobs WHERE key_id = ?1 AND (?2 IS NULL OR status = ?2)",
-        )
-        .bind(key_id)
-        .bind(status)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok((rows, total))
-    }
+    ) -> sqlx::Result<(Vec<JobRow>, i64)>;
 
     /// Queues a draft with its final settings, reserving `cost` when known;
     /// Ok(None) if it is not a draft.
-    pub async fn start_draft(
+    async fn start_draft(
         &self,
         id: &str,
         key_id: i64,
         settings: &StartOverrides,
         cost: Option<i64>,
-    ) -> sqlx::Result<Result<Option<JobRow>, Insufficient>> {
-        let mut tx = self.pool.begin().await?;
-        let row: Option<JobRow> = sqlx::query_as(
-            "UPDATE jobs SET status = 'processing', stage = 'queued', queued_at = ?, model = ?, text_prompt = ?,
-                 output_format = ?, bg_type = ?, bg_color = ?, webhook_url = ?
-             WHERE id = ? AND key_id = ? AND status = 'created' RETURNING *",
-        )
-        .bind(now_ms())
-        .bind(&settings.model)
-        .bind(&settings.text_prompt)
-        .bind(&settings.output_format)
-        .bind(&settings.bg_type)
-        .bind(&settings.bg_color)
-        .bind(&settings.webhook_url)
-        .bind(id)
-        .bind(key_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else { return Ok(Ok(None)) };
-        if let Some(cost) = cost {
-            let seconds = row.duration_seconds.unwrap_or(0.0);
-            if let Err(short) =
-                reserve_in(&mut tx, key_id, id, &settings.model, seconds, cost).await?
-            {
-                return Ok(Err(short));
-            }
-        }
-        tx.commit().await?;
-        Ok(Ok(self.job_by_id(id).await?))
-    }
+    ) -> sqlx::Result<Result<Option<JobRow>, Insufficient>>;
 
     /// Cancels a draft or a job no worker holds at once; flags a running one
     /// for its worker. Returns the job afterwards, None if it is terminal.
-    pub async fn cancel(&self, id: &str, key_id: i64) -> sqlx::Result<Option<JobRow>> {
-        let now = now_ms();
-        let mut tx = self.pool.begin().await?;
-        let idle: Option<JobRow> = sqlx::query_as(
-            "UPDATE jobs SET status = 'canceled', error = 'canceled by request', error_code = 'canceled',
-                 cancel_requested = 1, completed_at = ?
-             WHERE id = ? AND key_id = ? AND (status = 'created'
-                 OR (status = 'processing' AND (lease_owner IS NULL OR lease_expires_at < ?)))
-             RETURNING *",
-        )
-        .bind(now)
-        .bind(id)
-        .bind(key_id)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if idle.is_some() {
-            ended_in(&mut tx, &self.view, id, "canceled", None).await?;
-            tx.commit().await?;
-            return self.job_by_id(id).await;
-        }
-        drop(tx);
-        sqlx::query_as("UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND key_id = ? AND status = 'processing' RETURNING *")
-            .bind(id)
-            .bind(key_id)
-            .fetch_optional(&self.pool)
-            .await
-    }
+    async fn cancel(&self, id: &str, key_id: i64) -> sqlx::Result<Option<JobRow>>;
 
-    pub async fn queue_depth(&self) -> sqlx::Result<i64> {
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM jobs WHERE status = 'processing' AND lease_owner IS NULL",
-        )
-        .fetch_one(&self.pool)
-        .await
-    }
+    async fn queue_depth(&self) -> sqlx::Result<i64>;
 
     /// Forgets outputs completed before `before`; returns their paths.
-    pub async fn take_expired_outputs(&self, before: i64) -> sqlx::Result<Vec<String>> {
-        let expired: Vec<(String, String)> = sqlx::query_as(
-            "SELECT id, output_path FROM jobs WHERE output_path IS NOT NULL AND completed_at < ?",
-        )
-        .bind(before)
-        .fetch_all(&self.pool)
-        .await?;
-        for (id, _) in &expired {
-            sqlx::query("UPDATE jobs SET output_path = NULL WHERE id = ?")
-                .bind(id)
-                .execute(&self.pool)
-                .await?;
-        }
-        Ok(expired.into_iter().map(|(_, path)| path).collect())
-    }
+    async fn take_expired_outputs(&self, before: i64) -> sqlx::Result<Vec<String>>;
 
     /// Per-model and per-status totals of the key's jobs since `since`:
     /// (model, status, jobs, seconds processed, credits charged). Only jobs
     /// a worker started count seconds (not drafts, nor jobs canceled in the
     /// queue); credits are the sum of the charges.
-    pub async fn usage_summary(
+    async fn usage_summary(
         &self,
         key_id: i64,
         since: i64,
-    ) -> sqlx::Result<Vec<(String, String, i64, f64, i64)>> {
-        sqlx::query_as(
-            "SELECT model, status, COUNT(*),
-                    CAST(COALESCE(SUM(CASE WHEN started_at IS NOT NULL THEN duration_seconds END), 0) AS REAL),
-                    COALESCE(SUM(CASE WHEN billing_status = 'charged' THEN credits_charged END), 0)
-             FROM jobs WHERE key_id = ? AND created_at >= ? GROUP BY model, status",
-        )
-        .bind(key_id)
-        .bind(since)
-        .fetch_all(&self.pool)
-        .await
-    }
+    ) -> sqlx::Result<Vec<(String, JobStatus, i64, f64, i64)>>;
+}
+
+/// `ended_in`: what every terminal transition owes, in its own
+/// transaction: the credits charged (completed) or released (otherwise),
+/// and the webhook event.
+macro_rules! jobs_in {
+    ($db:ty) => {
+        async fn ended_in(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            view: &$crate::view::JobView,
+            id: &str,
+            status: $crate::store::JobStatus,
+            charge: Option<&$crate::billing::Charge>,
+        ) -> sqlx::Result<()> {
+            settle_in(tx, id, charge).await?;
+            enqueue_in(tx, view, id, status.event()).await?;
+            // A slot of the key's running-jobs cap may have come free.
+            notify_queued_in(tx).await
+        }
+    };
+}
+
+macro_rules! impl_jobs {
+    ($repo:ty, $d:ident) => {
+        #[async_trait::async_trait]
+        impl $crate::store::Jobs for $repo {
+            async fn insert_job(
+                &self,
+                job: &$crate::store::NewJob,
+                cost: Option<i64>,
+            ) -> sqlx::Result<Result<$crate::store::JobRow, $crate::store::Insufficient>> {
+                let now = $crate::clock::now_ms();
+                let mut tx = self.pool.begin().await?;
+                let (status, stage) = if job.start {
+                    ($crate::store::JobStatus::Processing, $crate::store::Stage::Queued)
+                } else {
+                    ($crate::store::JobStatus::Created, $crate::store::Stage::Draft)
+                };
+                let row: $crate::store::JobRow = sqlx::query_as(
+                    "INSERT INTO jobs (id, key_id, request_id, status, stage, model, text_prompt, output_format, bg_type,
+                         bg_color, video_url, webhook_url, metadata, duration_seconds, created_at, queued_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING *",
+                )
+                .bind(&job.id)
+                .bind(job.key_id)
+                .bind(&job.request_id)
+                .bind(status)
+                .bind(stage)
+                .bind(&job.model)
+                .bind(&job.text_prompt)
+                .bind(&job.output_format)
+                .bind(&job.bg_type)
+                .bind(&job.bg_color)
+                .bind(&job.video_url)
+                .bind(&job.webhook_url)
+                .bind(&job.metadata)
+                .bind(job.duration_seconds)
+                .bind(now)
+                .bind(job.start.then_some(now))
+                .fetch_one(&mut *tx)
+                .await?;
+                if let (true, Some(cost)) = (job.start, cost) {
+                    let seconds = job.duration_seconds.unwrap_or(0.0);
+                    if let Err(short) =
+                        reserve_in(&mut tx, job.key_id, &job.id, &job.model, seconds, cost).await?
+                    {
+                        return Ok(Err(short));
+                    }
+                }
+                if job.start {
+                    notify_queued_in(&mut tx).await?;
+                }
+                tx.commit().await?;
+                self.job_by_id(&row.id).await.map(|j| Ok(j.unwrap_or(row)))
+            }
+
+            async fn job(&self, id: &str, key_id: i64) -> sqlx::Result<Option<$crate::store::JobRow>> {
+                sqlx::query_as("SELECT * FROM jobs WHERE id = $1 AND key_id = $2")
+                    .bind(id)
+                    .bind(key_id)
+                    .fetch_optional(&self.pool)
+                    .await
+            }
+
+            async fn job_by_id(&self, id: &str) -> sqlx::Result<Option<$crate::store::JobRow>> {
+                sqlx::query_as("SELECT * FROM jobs WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+            }
+
+            async fn list_jobs(
+                &self,
+                key_id: i64,
+                status: Option<$crate::store::JobStatus>,
+                limit: i64,
+                offset: i64,
+            ) -> sqlx::Result<(Vec<$crate::store::JobRow>, i64)> {
+                let rows = sqlx::query_as(pick!($d;
+                    sqlite = "SELECT * FROM jobs WHERE key_id = $1 AND ($2 IS NULL OR status = $2)
+                              ORDER BY created_at DESC, rowid DESC LIMIT $3 OFFSET $4",
+                    postgres = "SELECT * FROM jobs WHERE key_id = $1 AND ($2::text IS NULL OR status = $2)
+                                ORDER BY created_at DESC, seq DESC LIMIT $3 OFFSET $4",
+                ))
+                .bind(key_id)
+                .bind(status)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.pool)
+                .await?;
+                let total = sqlx::query_scalar(
+                    pick!($d;
+                        sqlite = "SELECT COUNT(*) FROM jobs WHERE key_id = $1 AND ($2 IS NULL OR status = $2)",
+                        postgres = "SELECT COUNT(*) FROM jobs WHERE key_id = $1 AND ($2::text IS NULL OR status = $2)",
+                    ),
+                )
+                .bind(key_id)
+                .bind(status)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok((rows, total))
+            }
+
+            async fn start_draft(
+                &self,
+                id: &str,
+                key_id: i64,
+                settings: &$crate::store::StartOverrides,
+                cost: Option<i64>,
+            ) -> sqlx::Result<Result<Option<$crate::store::JobRow>, $crate::store::Insufficient>> {
+                let mut tx = self.pool.begin().await?;
+                let row: Option<$crate::store::JobRow> = sqlx::query_as(
+                    "UPDATE jobs SET status = 'processing', stage = 'queued', queued_at = $1, model = $2, text_prompt = $3,
+                         output_format = $4, bg_type = $5, bg_color = $6, webhook_url = $7
+                     WHERE id = $8 AND key_id = $9 AND status = 'created' RETURNING *",
+                )
+                .bind($crate::clock::now_ms())
+                .bind(&settings.model)
+                .bind(&settings.text_prompt)
+                .bind(&settings.output_format)
+                .bind(&settings.bg_type)
+                .bind(&settings.bg_color)
+                .bind(&settings.webhook_url)
+                .bind(id)
+                .bind(key_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(row) = row else { return Ok(Ok(None)) };
+                if let Some(cost) = cost {
+                    let seconds = row.duration_seconds.unwrap_or(0.0);
+                    if let Err(short) =
+                        reserve_in(&mut tx, key_id, id, &settings.model, seconds, cost).await?
+                    {
+                        return Ok(Err(short));
+                    }
+                }
+                notify_queued_in(&mut tx).await?;
+                tx.commit().await?;
+                Ok(Ok(self.job_by_id(id).await?))
+            }
+
+            async fn cancel(&self, id: &str, key_id: i64) -> sqlx::Result<Option<$crate::store::JobRow>> {
+                let now = $crate::clock::now_ms();
+                let mut tx = self.pool.begin().await?;
+                let idle: Option<$crate::store::JobRow> = sqlx::query_as(
+                    "UPDATE jobs SET status = 'canceled', error = 'canceled by request', error_code = 'canceled',
+                         cancel_requested = TRUE, completed_at = $1
+                     WHERE id = $2 AND key_id = $3 AND (status = 'created'
+                         OR (status = 'processing' AND (lease_owner IS NULL OR lease_expires_at < $4)))
+                     RETURNING *",
+                )
+                .bind(now)
+                .bind(id)
+                .bind(key_id)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if idle.is_some() {
+                    ended_in(&mut tx, &self.view, id, $crate::store::JobStatus::Canceled, None).await?;
+                    tx.commit().await?;
+                    return self.job_by_id(id).await;
+                }
+                drop(tx);
+                sqlx::query_as("UPDATE jobs SET cancel_requested = TRUE WHERE id = $1 AND key_id = $2 AND status = 'processing' RETURNING *")
+                    .bind(id)
+                    .bind(key_id)
+                    .fetch_optional(&self.pool)
+                    .await
+            }
+
+            async fn queue_depth(&self) -> sqlx::Result<i64> {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM jobs WHERE status = 'processing' AND lease_owner IS NULL",
+                )
+                .fetch_one(&self.pool)
+                .await
+            }
+
+            async fn take_expired_outputs(&self, before: i64) -> sqlx::Result<Vec<String>> {
+                let expired: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT id, output_path FROM jobs WHERE output_path IS NOT NULL AND completed_at < $1",
+                )
+                .bind(before)
+                .fetch_all(&self.pool)
+                .await?;
+                for (id, _) in &expired {
+                    sqlx::query("UPDATE jobs SET output_path = NULL WHERE id = $1")
+                        .bind(id)
+                        .execute(&self.pool)
+                        .await?;
+                }
+                Ok(expired.into_iter().map(|(_, path)| path).collect())
+            }
+
+            async fn usage_summary(
+                &self,
+                key_id: i64,
+                since: i64,
+            ) -> sqlx::Result<Vec<(String, $crate::store::JobStatus, i64, f64, i64)>> {
+                sqlx::query_as(
+                    "SELECT model, status, COUNT(*),
+                            CAST(COALESCE(SUM(CASE WHEN started_at IS NOT NULL THEN duration_seconds END), 0) AS DOUBLE PRECISION),
+                            CAST(COALESCE(SUM(CASE WHEN billing_status = 'charged' THEN credits_charged END), 0) AS BIGINT)
+                     FROM jobs WHERE key_id = $1 AND created_at >= $2 GROUP BY model, status",
+                )
+                .bind(key_id)
+                .bind(since)
+                .fetch_all(&self.pool)
+                .await
+            }
+        }
+    };
 }

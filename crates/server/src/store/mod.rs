@@ -1,59 +1,109 @@
-//! Persistence: the SQLite database (migrated on open) behind typed queries.
-//! Jobs, uploads and keys live here; files live under the data directory.
+//! Persistence behind one trait, [`Repo`], with a module per backend:
+//! [`sqlite`] (the embedded default, a file in the data directory) and
+//! [`postgres`] (for several API nodes and workers sharing one database),
+//! each with its own migrations under `migrations/<backend>/`.
+//!
+//! HTTP handlers and workers hold a [`Store`] (`Arc<dyn Repo>`) and never
+//! see a pool. The queries live once, in the area modules (`jobs`, `work`,
+//! `billing`, …): each defines its part of the trait and a macro that
+//! implements it for a backend. Where the two dialects differ, [`pick!`]
+//! holds both statements side by side, so a change to one is made to its
+//! twin.
 
+/// Chooses the statement (or value) of the backend being implemented:
+/// `pick!(sqlite; sqlite = A, postgres = B)` is `A`.
+macro_rules! pick {
+    (sqlite; sqlite = $s:expr, postgres = $p:expr $(,)?) => {
+        $s
+    };
+    (postgres; sqlite = $s:expr, postgres = $p:expr $(,)?) => {
+        $p
+    };
+}
+
+#[macro_use]
 mod billing;
+#[macro_use]
 pub mod idempotency;
+#[macro_use]
 mod jobs;
+#[macro_use]
 mod keys;
+#[macro_use]
 mod uploads;
+#[macro_use]
 mod webhooks;
+#[macro_use]
 mod work;
+#[macro_use]
+mod lead;
 
-pub use billing::{Insufficient, UsageEvent};
-pub use jobs::{JobRow, NewJob, StartOverrides};
-pub use keys::KeyRow;
-pub use uploads::UploadRow;
-pub use webhooks::{Delivery, WEBHOOK_EVENTS};
+pub mod postgres;
+pub mod sqlite;
+mod status;
 
-use std::str::FromStr;
+pub use billing::{Billing, Insufficient, UsageEvent};
+pub use idempotency::Idempotency;
+pub use jobs::{JobRow, Jobs, NewJob, StartOverrides};
+pub use keys::{KeyRow, Keys};
+pub use lead::Lead;
+pub use status::{JobStatus, Stage, UnknownState};
+pub use uploads::{UploadRow, Uploads};
+pub use webhooks::{Delivery, Webhooks, WEBHOOK_EVENTS};
+pub use work::{Work, MAX_ATTEMPTS};
+
 use std::sync::Arc;
-use std::time::Duration;
-
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
 
 use crate::view::JobView;
 use crate::Config;
 
-#[derive(Clone)]
-pub struct Store {
-    pool: SqlitePool,
+/// Every stored thing a node reads or writes, on whichever backend.
+#[async_trait::async_trait]
+pub trait Repo:
+    Keys + Jobs + Work + Billing + Uploads + Idempotency + Webhooks + Lead + Send + Sync
+{
+    /// `sqlite` or `postgres`, for logs and `/health`.
+    fn backend(&self) -> &'static str;
+
     /// Renders job objects for webhook bodies inside the event's transaction.
-    view: Arc<JobView>,
+    fn view(&self) -> &Arc<JobView>;
+
+    async fn ping(&self) -> bool;
+
+    /// Calls `wake` whenever another process queues a job, until the
+    /// process ends. A backend that cannot tell (SQLite: one machine, where
+    /// the queuing handler wakes its own workers and others poll) returns
+    /// at once.
+    async fn announce_queued_jobs(&self, wake: Box<dyn Fn() + Send + Sync>);
 }
 
-impl Store {
-    pub async fn open(config: &Config, view: Arc<JobView>) -> anyhow::Result<Self> {
-        let options = SqliteConnectOptions::from_str(&config.database_url())?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool, view })
-    }
+pub type Store = Arc<dyn Repo>;
 
-    pub fn view(&self) -> &Arc<JobView> {
-        &self.view
-    }
+/// Which backend a database URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
 
-    pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+impl Backend {
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
     }
+}
+
+/// Opens (and migrates) the configured database.
+pub async fn open(config: &Config, view: Arc<JobView>) -> anyhow::Result<Store> {
+    let url = config.database_url();
+    Ok(match Backend::of_url(&url) {
+        Some(Backend::Sqlite) => Arc::new(sqlite::SqliteRepo::open(&url, view).await?),
+        Some(Backend::Postgres) => Arc::new(postgres::PostgresRepo::open(&url, view).await?),
+        None => anyhow::bail!("database URL {url:?}: use sqlite://… or postgres://…"),
+    })
 }

@@ -1,0 +1,6 @@
+-- Leadership leases: a role (the retention sweeper) held by one node at a time.
+CREATE TABLE leaders (
+    role       TEXT PRIMARY KEY,
+    holder     TEXT NOT NULL,
+    held_until INTEGER NOT NULL    -- unix ms
+);

@@ -1,0 +1,100 @@
+//! The shared backend: PostgreSQL, for several API nodes and worker
+//! processes on one database, migrated from `migrations/postgres` on open.
+//! Claims lock with `FOR UPDATE SKIP LOCKED` under one advisory lock (so a
+//! key's running-jobs cap holds across workers); every write that queues a
+//! job (or frees a slot) sends `NOTIFY vidmatte_jobs` in its transaction,
+//! and [`Repo::announce_queued_jobs`] turns those into wake-ups.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
+use sqlx::Postgres;
+
+use super::Repo;
+use crate::view::JobView;
+
+/// The channel queued jobs are announced on.
+const CHANNEL: &str = "vidmatte_jobs";
+
+pub struct PostgresRepo {
+    pool: PgPool,
+    view: Arc<JobView>,
+}
+
+impl PostgresRepo {
+    pub async fn open(url: &str, view: Arc<JobView>) -> anyhow::Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Self { pool, view })
+    }
+
+    /// The pool, for `migrate-store` and tests that read rows directly.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+/// Announces, on commit, that a job may be claimable.
+async fn notify_queued_in(tx: &mut sqlx::Transaction<'_, Postgres>) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(CHANNEL)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+billing_in!(Postgres, postgres);
+webhooks_in!(Postgres, postgres);
+jobs_in!(Postgres);
+
+impl_keys!(PostgresRepo, postgres);
+impl_jobs!(PostgresRepo, postgres);
+impl_work!(PostgresRepo, postgres);
+impl_billing!(PostgresRepo, postgres);
+impl_uploads!(PostgresRepo, postgres);
+impl_idempotency!(PostgresRepo, postgres);
+impl_webhooks!(PostgresRepo, postgres);
+impl_lead!(PostgresRepo, postgres);
+
+#[async_trait::async_trait]
+impl Repo for PostgresRepo {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn view(&self) -> &Arc<JobView> {
+        &self.view
+    }
+
+    async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    async fn announce_queued_jobs(&self, wake: Box<dyn Fn() + Send + Sync>) {
+        loop {
+            match listen(&self.pool, &*wake).await {
+                Ok(()) => return,
+                Err(e) => {
+                    // Workers still poll meanwhile; listen again shortly.
+                    tracing::warn!(error = %e, "listening for queued jobs; retrying in 1 s");
+                    wake();
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+}
+
+async fn listen(pool: &PgPool, wake: &(dyn Fn() + Send + Sync)) -> sqlx::Result<()> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(CHANNEL).await?;
+    loop {
+        listener.recv().await?;
+        wake();
+    }
+}
