@@ -59,6 +59,36 @@ fn free_port() -> u16 {
     panic!("no free port in {low}..{high}");
 }
 
+/// The settings that put a server on the backend the suite runs against:
+/// none on the embedded default (SQLite in the data dir); with
+/// `VIDMATTE_TEST_POSTGRES=postgres://user@host:port` set, a database of its
+/// own per data dir on that server, created on first use.
+pub fn backend_env(data_dir: &Path) -> Vec<(String, String)> {
+    let Ok(base) = std::env::var("VIDMATTE_TEST_POSTGRES") else {
+        return Vec::new();
+    };
+    use sqlx::migrate::MigrateDatabase;
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    data_dir.hash(&mut hasher);
+    let url = format!(
+        "{}/vmt_{}_{:016x}",
+        base.trim_end_matches('/'),
+        std::process::id(),
+        hasher.finish()
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        if !sqlx::Postgres::database_exists(&url).await.unwrap() {
+            sqlx::Postgres::create_database(&url).await.unwrap();
+        }
+    });
+    vec![("VIDMATTE_DATABASE_URL".into(), url)]
+}
+
 pub fn create_key(data_dir: &Path, client_id: &str) -> Value {
     create_key_with(data_dir, client_id, &[])
 }
@@ -68,6 +98,7 @@ pub fn create_key_with(data_dir: &Path, client_id: &str, extra: &[&str]) -> Valu
         .args(["keys", "create", "--client-id", client_id, "--data-dir"])
         .arg(data_dir)
         .args(extra)
+        .envs(backend_env(data_dir))
         .output()
         .unwrap();
     assert!(
@@ -93,9 +124,9 @@ impl Server {
             child: None,
             port: free_port(),
             start_times: Vec::new(),
-            env: env
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
+            env: backend_env(data_dir)
+                .into_iter()
+                .chain(env.iter().map(|(k, v)| (k.to_string(), v.to_string())))
                 .collect(),
             client: Client::builder()
                 .timeout(Duration::from_secs(60))
