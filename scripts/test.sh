@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing (scripts/setup.sh, plus what
-# only the tests use: the `webp` tools to read animated WebP back, Debian's
+# only the tests use: PostgreSQL (scripts/postgres.sh), the `webp` tools to read animated WebP back, Debian's
 # Chromium with playwright-core for the browser test, schemathesis for the
 # OpenAPI check), then runs every test against real ffmpeg, real weights and
 # real clips.
@@ -39,4 +39,21 @@ fi
 
 bash scripts/schemathesis.sh --install-only
 
+# PostgreSQL for the second pass (scripts/postgres.sh starts one if none
+# answers); databases a killed earlier run left behind are dropped first.
+pg=$(bash scripts/postgres.sh)
+drop_test_databases() {
+  psql "$pg/postgres" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'vmt\_%'" |
+    while read -r db; do psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done
+}
+drop_test_databases
+
 cargo test --release --workspace --locked -- --test-threads 2
+
+# The same server suites again, each server on a database of its own on
+# PostgreSQL instead of SQLite (crates/cli/tests/support: backend_env).
+echo "test: the server suites again on PostgreSQL ($pg)" >&2
+VIDMATTE_TEST_POSTGRES=$pg cargo test --release --locked -p vidmatte \
+  --test api --test guarantees --test hardening --test hostile_http --test openapi --test browser \
+  -- --test-threads 2
+drop_test_databases
