@@ -16,6 +16,13 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `sqlite://...` or `postgres://...`; default `sqlite://<data_dir>/vidmatte.db`.
     pub database_url: Option<String>,
+    /// Where uploads and outputs live: `file:///folder` or
+    /// `s3://bucket/prefix`; default `file://<data_dir>`.
+    pub storage_url: Option<String>,
+    /// The S3 server (for anything but AWS itself), e.g. `http://127.0.0.1:8333`.
+    pub s3_endpoint: Option<String>,
+    /// How bucket outputs are downloaded: a presigned redirect, or proxied.
+    pub s3_downloads: Downloads,
     /// Base of signed download URLs; default `http://<listen>`.
     pub public_url: Option<String>,
     /// Enables `/v1/admin/*`.
@@ -66,12 +73,36 @@ pub struct Config {
     pub header_read_timeout_seconds: u64,
 }
 
+/// How outputs stored in a bucket reach a client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Downloads {
+    /// A redirect to a presigned bucket URL (range requests go to the bucket).
+    Presigned,
+    /// Streamed through the API node, byte ranges passed on.
+    Proxied,
+}
+
+impl std::str::FromStr for Downloads {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "presigned" => Ok(Downloads::Presigned),
+            "proxied" | "proxy" => Ok(Downloads::Proxied),
+            other => Err(format!("{other:?}: use presigned or proxied")),
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("./vidmatte-data"),
             database_url: None,
+            storage_url: None,
+            s3_endpoint: None,
+            s3_downloads: Downloads::Presigned,
             public_url: None,
             admin_token: None,
             url_allowlist: Vec::new(),
@@ -131,6 +162,15 @@ impl Config {
         }
         if let Some(v) = var("VIDMATTE_DATABASE_URL") {
             self.database_url = Some(v);
+        }
+        if let Some(v) = var("VIDMATTE_STORAGE_URL") {
+            self.storage_url = Some(v);
+        }
+        if let Some(v) = var("VIDMATTE_S3_ENDPOINT") {
+            self.s3_endpoint = Some(v);
+        }
+        if let Some(v) = var("VIDMATTE_S3_DOWNLOADS") {
+            self.s3_downloads = parse("VIDMATTE_S3_DOWNLOADS", &v)?;
         }
         if let Some(v) = var("VIDMATTE_PUBLIC_URL") {
             self.public_url = Some(v);
@@ -225,6 +265,11 @@ impl Config {
         if self.lease_seconds < 3 {
             bail!("lease_seconds must be at least 3");
         }
+        if let Some(url) = &self.storage_url {
+            if !url.starts_with("file:///") && !url.starts_with("s3://") {
+                bail!("storage_url {url:?}: use file:///FOLDER or s3://BUCKET/PREFIX");
+            }
+        }
         if let Some(url) = &self.database_url {
             if crate::store::Backend::of_url(url).is_none() {
                 bail!("database_url {url:?}: use sqlite://FILE or postgres://USER@HOST/DATABASE");
@@ -247,6 +292,12 @@ impl Config {
         self.database_url
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("vidmatte.db").display()))
+    }
+
+    pub fn storage_url(&self) -> String {
+        self.storage_url
+            .clone()
+            .unwrap_or_else(|| format!("file://{}", self.data_dir.display()))
     }
 
     pub fn public_url(&self) -> String {

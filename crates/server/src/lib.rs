@@ -9,6 +9,7 @@
 //!   and a PostgreSQL backend, each with its own migrations.
 
 pub mod billing;
+pub mod blobs;
 pub mod config;
 pub mod http;
 pub mod jobs;
@@ -31,6 +32,8 @@ use tokio::sync::watch;
 pub struct App {
     pub config: Config,
     pub store: store::Store,
+    /// Uploaded inputs and finished outputs.
+    pub blobs: blobs::Blobs,
     pub models: vidmatte_ml::ModelStore,
     pub view: Arc<view::JobView>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
@@ -72,6 +75,7 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, watch::Sender<bo
             config.rate_limit_per_second,
             config.rate_limit_burst,
         ),
+        blobs: blobs::Blobs::open(&config)?,
         config,
         store,
         view,
@@ -87,9 +91,12 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, watch::Sender<bo
 pub async fn open_store(config: &Config) -> anyhow::Result<store::Store> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
-    let signer = Arc::new(signing::Signer::load_or_create(&config.data_dir)?);
-    let view = Arc::new(view::JobView::new(config, signer));
-    store::open(config, view).await
+    let signer = Arc::new(signing::Signer::default());
+    let view = Arc::new(view::JobView::new(config, Arc::clone(&signer)));
+    let store = store::open(config, view).await?;
+    let candidate = signing::Signer::candidate(&config.data_dir);
+    signer.set(store.shared_secret(signing::SECRET_NAME, &candidate).await?);
+    Ok(store)
 }
 
 /// What a process serves besides its workers.

@@ -1,35 +1,44 @@
 //! Signed, expiring download URLs: HMAC-SHA256 over the job id and expiry,
-//! with a secret kept in the data directory (created on first start).
+//! with a secret every node shares through the database (seeded, on an
+//! install from before that, by the key file in its data directory, so its
+//! links keep working).
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use anyhow::Context;
+/// The secret's name in the store's shared secrets.
+pub const SECRET_NAME: &str = "url_signing";
 
+#[derive(Default)]
 pub struct Signer {
-    secret: Vec<u8>,
+    secret: OnceLock<Vec<u8>>,
 }
 
 impl Signer {
-    pub fn load_or_create(data_dir: &Path) -> anyhow::Result<Self> {
-        let path = data_dir.join("url-signing.key");
-        let secret = match std::fs::read(&path) {
+    /// What this node proposes if the database has no secret yet: the
+    /// data directory's old key file, else 32 random bytes.
+    pub fn candidate(data_dir: &Path) -> Vec<u8> {
+        match std::fs::read(data_dir.join("url-signing.key")) {
             Ok(secret) if secret.len() >= 32 => secret,
-            _ => {
-                let secret: [u8; 32] = rand::random();
-                std::fs::write(&path, secret)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-                secret.to_vec()
-            }
-        };
-        Ok(Self { secret })
+            _ => rand::random::<[u8; 32]>().to_vec(),
+        }
+    }
+
+    /// Sets the secret (once, after the store is open).
+    pub fn set(&self, secret: Vec<u8>) {
+        let _ = self.secret.set(secret);
+    }
+
+    fn secret(&self) -> &[u8] {
+        self.secret.get().expect("the signing secret is set when the store opens")
     }
 
     pub fn sign(&self, job_id: &str, expires: i64) -> String {
         let mut mac =
-            Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC takes any key length");
+            Hmac::<Sha256>::new_from_slice(self.secret()).expect("HMAC takes any key length");
         mac.update(format!("{job_id}:{expires}").as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
@@ -39,7 +48,7 @@ impl Signer {
             return false;
         };
         let mut mac =
-            Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC takes any key length");
+            Hmac::<Sha256>::new_from_slice(self.secret()).expect("HMAC takes any key length");
         mac.update(format!("{job_id}:{expires}").as_bytes());
         mac.verify_slice(&given).is_ok()
     }

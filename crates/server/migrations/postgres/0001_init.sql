@@ -120,3 +120,8 @@ CREATE TABLE leaders (
     holder     TEXT NOT NULL,
     held_until BIGINT NOT NULL
 );
+
+CREATE TABLE secrets (
+    name  TEXT PRIMARY KEY,
+    value BYTEA NOT NULL
+);

@@ -19,10 +19,7 @@ pub async fn health() -> Json<Value> {
 /// Database, storage, ffmpeg and models, each with its own verdict.
 pub async fn ready(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
     let database = app.store.ping().await;
-    let storage = tokio::fs::create_dir_all(app.config.outputs_dir())
-        .await
-        .is_ok()
-        && tempfile::NamedTempFile::new_in(app.config.outputs_dir()).is_ok();
+    let storage = app.blobs.ready().await;
     let ffmpeg = tokio::process::Command::new("ffmpeg")
         .arg("-version")
         .stdout(std::process::Stdio::null())

@@ -1,5 +1,6 @@
 //! `POST /v1/uploads` (and legacy `/api/upload`): one multipart field
-//! `file`, streamed to disk under the size limit, then sniffed with ffprobe.
+//! `file`, streamed to disk under the size limit, sniffed with ffprobe, then
+//! (bucket storage) sent to the bucket in multipart parts.
 
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
@@ -47,12 +48,19 @@ async fn receive(
     mut multipart: Multipart,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let bad = |m: String| ApiError::invalid("file", m);
-    let dir = app.config.uploads_dir();
-    tokio::fs::create_dir_all(&dir)
-        .await
-        .map_err(ApiError::internal)?;
     let id = format!("vid_{}", ulid::Ulid::new());
-    let path = dir.join(&id);
+    let blob_key = format!("uploads/{id}");
+    // Local storage receives the file in place; a bucket's upload is
+    // spooled next to the data first (ffprobe reads a file).
+    let path = app
+        .blobs
+        .local_path(&blob_key)
+        .unwrap_or_else(|| app.config.data_dir.join("spool").join(&id));
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(ApiError::internal)?;
+    }
     let mut guard = PartialFile(Some(path.clone()));
     let mut received: Option<(String, u64)> = None;
     while let Some(mut field) = multipart
@@ -118,19 +126,27 @@ async fn receive(
         }
         other => ApiError::internal(other),
     })?;
+    if !app.blobs.is_local() {
+        app.blobs
+            .put_file(&blob_key, &path, "application/octet-stream", &filename)
+            .await
+            .map_err(|e| ApiError::internal(format!("storing the upload: {e:#}")))?;
+    }
     let now = now_ms();
     let row = UploadRow {
         id: id.clone(),
         key_id: key.id,
         filename: filename.clone(),
-        path: path.to_string_lossy().into_owned(),
+        path: blob_key,
         size: size as i64,
         duration_seconds: Some(info.duration_seconds),
         created_at: now,
         expires_at: now + app.config.retention_seconds * 1000,
     };
     app.store.insert_upload(&row).await?;
-    guard.0 = None;
+    if app.blobs.is_local() {
+        guard.0 = None;
+    }
     tracing::info!(video_id = %id, size, "upload stored");
     Ok((
         StatusCode::CREATED,

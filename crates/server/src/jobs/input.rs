@@ -1,5 +1,6 @@
-//! Where a job's video comes from: an upload of the same key, or an
-//! external URL fetched into the job's work folder.
+//! Where a job's video comes from: an upload of the same key (read in place
+//! from local storage, fetched from a bucket into the job's work folder), or
+//! an external URL fetched into the work folder.
 
 use std::path::PathBuf;
 
@@ -34,14 +35,21 @@ pub async fn resolve(
                 "source_unreachable",
                 format!("upload {id} no longer exists"),
             ))?;
-        let path = PathBuf::from(upload.path);
-        if !path.is_file() {
-            return Err((
-                "source_unreachable",
-                format!("upload {id} no longer exists"),
-            ));
+        let gone = || ("source_unreachable", format!("upload {id} no longer exists"));
+        if let Some(path) = app.blobs.local_path(&upload.path) {
+            return if path.is_file() { Ok(path) } else { Err(gone()) };
         }
-        return Ok(path);
+        if !app.blobs.exists(&upload.path).await.map_err(|e| {
+            ("processing_failed", format!("reading the upload from storage: {e:#}"))
+        })? {
+            return Err(gone());
+        }
+        let dest = work.join("input");
+        let size = app.blobs.fetch_to(&upload.path, &dest).await.map_err(|e| {
+            ("processing_failed", format!("reading the upload from storage: {e:#}"))
+        })?;
+        tracing::info!(size, "fetched the upload from storage");
+        return Ok(dest);
     }
     let dest = work.join("input");
     let limits = super::fetch::FetchLimits {

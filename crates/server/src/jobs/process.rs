@@ -161,25 +161,22 @@ async fn finish(
         return past_budget(job, b, report.decoded_seconds, probed);
     }
     let _ = app.store.set_progress(&job.id, owner, Stage::Storing, 99).await;
-    let stored = app.config.outputs_dir().join(format!(
-        "{}.{}",
-        job.id,
-        report
-            .output
-            .extension()
-            .map(|e| e.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    ));
-    let moved = async {
-        tokio::fs::create_dir_all(app.config.outputs_dir()).await?;
-        tokio::fs::rename(&report.output, &stored).await
+    let extension = report
+        .output
+        .extension()
+        .map(|e| e.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let key = format!("outputs/{}.{extension}", job.id);
+    let (mime, filename) = match job.output_format.parse::<vidmatte_media::OutputFormat>() {
+        Ok(format) => (format.mime_type(), format!("{}.{}", job.id, format.extension())),
+        Err(_) => ("application/octet-stream", format!("{}.{extension}", job.id)),
     };
-    match moved.await {
+    match app.blobs.put_file(&key, &report.output, mime, &filename).await {
         Ok(()) => {
-            report.output = stored;
+            report.output = key.into();
             Ending::Done(Box::new(report), charge)
         }
-        Err(e) => Ending::Failed("processing_failed", format!("storing the output: {e}")),
+        Err(e) => Ending::Failed("processing_failed", format!("storing the output: {e:#}")),
     }
 }
 

@@ -34,11 +34,11 @@ pub async fn sweep(app: &AppState) {
 async fn sweep_expired(app: &AppState) {
     let cutoff = now_ms() - app.config.retention_seconds * 1000;
     match app.store.take_expired_outputs(cutoff).await {
-        Ok(paths) => remove(paths, "output").await,
+        Ok(keys) => remove(app, keys, "output").await,
         Err(e) => tracing::warn!(error = %e, "sweeping outputs"),
     }
     match app.store.take_expired_uploads(now_ms()).await {
-        Ok(paths) => remove(paths, "upload").await,
+        Ok(keys) => remove(app, keys, "upload").await,
         Err(e) => tracing::warn!(error = %e, "sweeping uploads"),
     }
 }
@@ -59,12 +59,11 @@ async fn sweep_work_dirs(app: &AppState) {
     }
 }
 
-async fn remove(paths: Vec<String>, what: &str) {
-    for path in paths {
-        match tokio::fs::remove_file(&path).await {
-            Ok(()) => tracing::info!(%path, "removed expired {what}"),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => tracing::warn!(%path, error = %e, "removing expired {what}"),
+async fn remove(app: &AppState, keys: Vec<String>, what: &str) {
+    for key in keys {
+        match app.blobs.delete(&key).await {
+            Ok(()) => tracing::info!(%key, "removed expired {what}"),
+            Err(e) => tracing::warn!(%key, error = %e, "removing expired {what}"),
         }
     }
 }

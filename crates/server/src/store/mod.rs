@@ -36,7 +36,7 @@ mod webhooks;
 #[macro_use]
 mod work;
 #[macro_use]
-mod lead;
+mod shared;
 
 pub mod postgres;
 pub mod sqlite;
@@ -46,7 +46,7 @@ pub use billing::{Billing, Insufficient, UsageEvent};
 pub use idempotency::Idempotency;
 pub use jobs::{JobRow, Jobs, NewJob, StartOverrides};
 pub use keys::{KeyRow, Keys};
-pub use lead::Lead;
+pub use shared::Shared;
 pub use status::{JobStatus, Stage, UnknownState};
 pub use uploads::{UploadRow, Uploads};
 pub use webhooks::{Delivery, Webhooks, WEBHOOK_EVENTS};
@@ -60,7 +60,7 @@ use crate::Config;
 /// Every stored thing a node reads or writes, on whichever backend.
 #[async_trait::async_trait]
 pub trait Repo:
-    Keys + Jobs + Work + Billing + Uploads + Idempotency + Webhooks + Lead + Send + Sync
+    Keys + Jobs + Work + Billing + Uploads + Idempotency + Webhooks + Shared + Send + Sync
 {
     /// `sqlite` or `postgres`, for logs and `/health`.
     fn backend(&self) -> &'static str;

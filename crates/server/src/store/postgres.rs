@@ -59,7 +59,7 @@ impl_billing!(PostgresRepo, postgres);
 impl_uploads!(PostgresRepo, postgres);
 impl_idempotency!(PostgresRepo, postgres);
 impl_webhooks!(PostgresRepo, postgres);
-impl_lead!(PostgresRepo, postgres);
+impl_shared!(PostgresRepo, postgres);
 
 #[async_trait::async_trait]
 impl Repo for PostgresRepo {

@@ -56,7 +56,7 @@ impl_billing!(SqliteRepo, sqlite);
 impl_uploads!(SqliteRepo, sqlite);
 impl_idempotency!(SqliteRepo, sqlite);
 impl_webhooks!(SqliteRepo, sqlite);
-impl_lead!(SqliteRepo, sqlite);
+impl_shared!(SqliteRepo, sqlite);
 
 #[async_trait::async_trait]
 impl super::Repo for SqliteRepo {

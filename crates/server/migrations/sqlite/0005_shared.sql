@@ -4,3 +4,9 @@ CREATE TABLE leaders (
     holder     TEXT NOT NULL,
     held_until INTEGER NOT NULL    -- unix ms
 );
+
+-- Secrets every node must agree on (the download-link signing key).
+CREATE TABLE secrets (
+    name  TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
