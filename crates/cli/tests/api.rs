@@ -346,10 +346,8 @@ fn errors_in_the_contract_shape() {
             .unwrap(),
     );
     assert_eq!((s, e["code"].as_str()), (413, Some("payload_too_large")));
-    let leftovers: Vec<_> = std::fs::read_dir(server.data_dir.join("uploads"))
-        .unwrap()
-        .collect();
-    assert!(leftovers.is_empty(), "refused uploads leave no files");
+    let leftovers = stored(&server.data_dir, "uploads");
+    assert!(leftovers.is_empty(), "refused uploads leave no files: {leftovers:?}");
 }
 
 #[test]
@@ -435,9 +433,7 @@ fn cancel_a_running_job() {
     );
     assert!(job["output_url"].is_null());
     for folder in ["outputs", "work"] {
-        let left: Vec<_> = std::fs::read_dir(server.data_dir.join(folder))
-            .map(|d| d.collect())
-            .unwrap_or_default();
+        let left = stored(&server.data_dir, folder);
         assert!(
             left.is_empty(),
             "{folder}: no output or temp file left: {left:?}"
@@ -469,13 +465,10 @@ fn a_server_killed_mid_job_finishes_it_once_after_restart() {
     let job = server.wait_terminal(&id, 240);
     assert_eq!(job["status"], "completed", "{job}");
     assert_eq!(job["frames"].as_i64(), Some(250));
-    let outputs: Vec<_> = std::fs::read_dir(server.data_dir.join("outputs"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
+    let outputs = stored(&server.data_dir, "outputs");
     assert_eq!(
         outputs,
-        vec![std::ffi::OsString::from(format!("{id}.webm"))],
+        vec![format!("{id}.webm")],
         "one output, no temp files"
     );
     let response = server

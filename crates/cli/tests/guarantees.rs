@@ -324,10 +324,8 @@ fn operator_limits_refuse_videos_outside_them() {
         message.contains("176x144") || message.contains("second"),
         "{message}"
     );
-    let leftovers = std::fs::read_dir(server.data_dir.join("uploads"))
-        .unwrap()
-        .count();
-    assert_eq!(leftovers, 0, "the refused upload is not kept");
+    let leftovers = stored(&server.data_dir, "uploads");
+    assert!(leftovers.is_empty(), "the refused upload is not kept: {leftovers:?}");
 }
 
 /// "2026-11-27T06:26:27.55Z" as (date, seconds into the day).

@@ -59,24 +59,41 @@ fn free_port() -> u16 {
     panic!("no free port in {low}..{high}");
 }
 
-/// The settings that put a server on the backend the suite runs against:
-/// none on the embedded default (SQLite in the data dir); with
-/// `VIDMATTE_TEST_POSTGRES=postgres://user@host:port` set, a database of its
-/// own per data dir on that server, created on first use.
-pub fn backend_env(data_dir: &Path) -> Vec<(String, String)> {
-    let Ok(base) = std::env::var("VIDMATTE_TEST_POSTGRES") else {
-        return Vec::new();
-    };
-    use sqlx::migrate::MigrateDatabase;
+/// The bucket the suite's S3 pass stores in (scripts/s3.sh creates it).
+const TEST_BUCKET: &str = "vidmatte-test";
+
+/// A name of this data dir's own, for its database and bucket prefix.
+fn isolated_name(data_dir: &Path) -> String {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     data_dir.hash(&mut hasher);
-    let url = format!(
-        "{}/vmt_{}_{:016x}",
-        base.trim_end_matches('/'),
-        std::process::id(),
-        hasher.finish()
-    );
+    format!("vmt_{}_{:016x}", std::process::id(), hasher.finish())
+}
+
+/// The settings that put a server on the backends the suite runs against:
+/// none on the embedded default (SQLite and files in the data dir). With
+/// `VIDMATTE_TEST_POSTGRES=postgres://user@host:port`, a database of its
+/// own per data dir on that server, created on first use; with
+/// `VIDMATTE_TEST_S3=http://host:port` (scripts/s3.sh), uploads and outputs
+/// in a prefix of its own in that server's test bucket.
+pub fn backend_env(data_dir: &Path) -> Vec<(String, String)> {
+    let mut env = Vec::new();
+    if let Ok(endpoint) = std::env::var("VIDMATTE_TEST_S3") {
+        for (name, value) in [
+            ("VIDMATTE_STORAGE_URL", format!("s3://{TEST_BUCKET}/{}", isolated_name(data_dir))),
+            ("VIDMATTE_S3_ENDPOINT", endpoint),
+            ("AWS_ACCESS_KEY_ID", "vidmatte-test".into()),
+            ("AWS_SECRET_ACCESS_KEY", "vidmatte-test-secret".into()),
+            ("AWS_REGION", "us-east-1".into()),
+        ] {
+            env.push((name.to_string(), value));
+        }
+    }
+    let Ok(base) = std::env::var("VIDMATTE_TEST_POSTGRES") else {
+        return env;
+    };
+    use sqlx::migrate::MigrateDatabase;
+    let url = format!("{}/{}", base.trim_end_matches('/'), isolated_name(data_dir));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -86,7 +103,47 @@ pub fn backend_env(data_dir: &Path) -> Vec<(String, String)> {
             sqlx::Postgres::create_database(&url).await.unwrap();
         }
     });
-    vec![("VIDMATTE_DATABASE_URL".into(), url)]
+    env.push(("VIDMATTE_DATABASE_URL".into(), url));
+    env
+}
+
+/// The names of what this server has stored in `folder` (`uploads` or
+/// `outputs`) — files in the data dir, or objects in its bucket prefix —
+/// and, for `uploads`, any upload still spooled on the way to the bucket.
+pub fn stored(data_dir: &Path, folder: &str) -> Vec<String> {
+    let files = |dir: PathBuf| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default()
+    };
+    let mut names = files(data_dir.join(folder));
+    let Ok(endpoint) = std::env::var("VIDMATTE_TEST_S3") else {
+        return names;
+    };
+    if folder == "uploads" {
+        names.extend(files(data_dir.join("spool")));
+    }
+    use futures_util::TryStreamExt;
+    use object_store::ObjectStore;
+    let bucket = object_store::aws::AmazonS3Builder::new()
+        .with_bucket_name(TEST_BUCKET)
+        .with_endpoint(&endpoint)
+        .with_allow_http(true)
+        .with_region("us-east-1")
+        .with_access_key_id("vidmatte-test")
+        .with_secret_access_key("vidmatte-test-secret")
+        .build()
+        .unwrap();
+    let prefix = object_store::path::Path::from(format!("{}/{folder}", isolated_name(data_dir)));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let objects: Vec<_> = runtime
+        .block_on(bucket.list(Some(&prefix)).try_collect())
+        .unwrap();
+    names.extend(objects.into_iter().filter_map(|o| o.location.filename().map(String::from)));
+    names
 }
 
 pub fn create_key(data_dir: &Path, client_id: &str) -> Value {
