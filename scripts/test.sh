@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing (scripts/setup.sh, plus what
-# only the tests use: PostgreSQL (scripts/postgres.sh), the `webp` tools to read animated WebP back, Debian's
+# only the tests use: PostgreSQL (scripts/postgres.sh), an S3 server
+# (scripts/s3.sh), the `webp` tools to read animated WebP back, Debian's
 # Chromium with playwright-core for the browser test, schemathesis for the
 # OpenAPI check), then runs every test against real ffmpeg, real weights and
 # real clips.
@@ -50,10 +51,13 @@ drop_test_databases
 
 cargo test --release --workspace --locked -- --test-threads 2
 
-# The same server suites again, each server on a database of its own on
-# PostgreSQL instead of SQLite (crates/cli/tests/support: backend_env).
-echo "test: the server suites again on PostgreSQL ($pg)" >&2
-VIDMATTE_TEST_POSTGRES=$pg cargo test --release --locked -p vidmatte \
+# The same server suites again on the shared backends: each server on a
+# database of its own on PostgreSQL and a prefix of its own in a bucket of a
+# real S3 server (scripts/s3.sh: SeaweedFS), instead of SQLite and files
+# (crates/cli/tests/support: backend_env).
+s3=$(bash scripts/s3.sh)
+echo "test: the server suites again on PostgreSQL ($pg) and S3 ($s3)" >&2
+VIDMATTE_TEST_POSTGRES=$pg VIDMATTE_TEST_S3=$s3 cargo test --release --locked -p vidmatte \
   --test api --test guarantees --test hardening --test hostile_http --test openapi --test browser \
-  -- --test-threads 2
+  --test storage -- --test-threads 2
 drop_test_databases

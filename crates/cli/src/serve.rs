@@ -97,7 +97,8 @@ const WORKER_LISTEN: &str = "0.0.0.0:9001";
 pub fn worker(args: ServeArgs) -> anyhow::Result<()> {
     let mut config = args.config()?;
     if args.listen.is_none() {
-        config.listen = std::env::var("VIDMATTE_WORKER_LISTEN").unwrap_or_else(|_| WORKER_LISTEN.into());
+        config.listen =
+            std::env::var("VIDMATTE_WORKER_LISTEN").unwrap_or_else(|_| WORKER_LISTEN.into());
     }
     if config.workers == 0 {
         anyhow::bail!("a worker needs --workers 1 or more (VIDMATTE_WORKERS)");

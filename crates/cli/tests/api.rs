@@ -347,7 +347,10 @@ fn errors_in_the_contract_shape() {
     );
     assert_eq!((s, e["code"].as_str()), (413, Some("payload_too_large")));
     let leftovers = stored(&server.data_dir, "uploads");
-    assert!(leftovers.is_empty(), "refused uploads leave no files: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "refused uploads leave no files: {leftovers:?}"
+    );
 }
 
 #[test]

@@ -325,7 +325,10 @@ fn operator_limits_refuse_videos_outside_them() {
         "{message}"
     );
     let leftovers = stored(&server.data_dir, "uploads");
-    assert!(leftovers.is_empty(), "the refused upload is not kept: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "the refused upload is not kept: {leftovers:?}"
+    );
 }
 
 /// "2026-11-27T06:26:27.55Z" as (date, seconds into the day).

@@ -27,7 +27,6 @@ use tokio::io::AsyncWriteExt;
 pub use crate::config::Downloads;
 use crate::Config;
 
-
 enum Backend {
     /// Files under this folder.
     Local(PathBuf),
@@ -140,7 +139,10 @@ impl Blobs {
                     let _ = writer.abort().await;
                     return Err(e).context("sending to the bucket");
                 }
-                writer.shutdown().await.context("completing the upload to the bucket")
+                writer
+                    .shutdown()
+                    .await
+                    .context("completing the upload to the bucket")
             }
         }
     }

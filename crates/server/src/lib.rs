@@ -95,7 +95,11 @@ pub async fn open_store(config: &Config) -> anyhow::Result<store::Store> {
     let view = Arc::new(view::JobView::new(config, Arc::clone(&signer)));
     let store = store::open(config, view).await?;
     let candidate = signing::Signer::candidate(&config.data_dir);
-    signer.set(store.shared_secret(signing::SECRET_NAME, &candidate).await?);
+    signer.set(
+        store
+            .shared_secret(signing::SECRET_NAME, &candidate)
+            .await?,
+    );
     Ok(store)
 }
 

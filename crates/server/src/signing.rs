@@ -33,7 +33,9 @@ impl Signer {
     }
 
     fn secret(&self) -> &[u8] {
-        self.secret.get().expect("the signing secret is set when the store opens")
+        self.secret
+            .get()
+            .expect("the signing secret is set when the store opens")
     }
 
     pub fn sign(&self, job_id: &str, expires: i64) -> String {

@@ -80,7 +80,10 @@ pub fn backend_env(data_dir: &Path) -> Vec<(String, String)> {
     let mut env = Vec::new();
     if let Ok(endpoint) = std::env::var("VIDMATTE_TEST_S3") {
         for (name, value) in [
-            ("VIDMATTE_STORAGE_URL", format!("s3://{TEST_BUCKET}/{}", isolated_name(data_dir))),
+            (
+                "VIDMATTE_STORAGE_URL",
+                format!("s3://{TEST_BUCKET}/{}", isolated_name(data_dir)),
+            ),
             ("VIDMATTE_S3_ENDPOINT", endpoint),
             ("AWS_ACCESS_KEY_ID", "vidmatte-test".into()),
             ("AWS_SECRET_ACCESS_KEY", "vidmatte-test-secret".into()),
@@ -113,7 +116,10 @@ pub fn backend_env(data_dir: &Path) -> Vec<(String, String)> {
 pub fn stored(data_dir: &Path, folder: &str) -> Vec<String> {
     let files = |dir: PathBuf| -> Vec<String> {
         std::fs::read_dir(dir)
-            .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+            .map(|d| {
+                d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let mut names = files(data_dir.join(folder));
@@ -142,7 +148,11 @@ pub fn stored(data_dir: &Path, folder: &str) -> Vec<String> {
     let objects: Vec<_> = runtime
         .block_on(bucket.list(Some(&prefix)).try_collect())
         .unwrap();
-    names.extend(objects.into_iter().filter_map(|o| o.location.filename().map(String::from)));
+    names.extend(
+        objects
+            .into_iter()
+            .filter_map(|o| o.location.filename().map(String::from)),
+    );
     names
 }
 

@@ -170,10 +170,7 @@ pub async fn list(
             ))
         }
     };
-    let (rows, total) = app
-        .store
-        .list_jobs(key.id, status, limit, offset)
-        .await?;
+    let (rows, total) = app.store.list_jobs(key.id, status, limit, offset).await?;
     let jobs: Vec<Value> = rows.iter().map(|r| app.view.job(r)).collect();
     Ok(Json(json!({
         "success": true, "jobs": jobs, "total": total, "limit": limit, "offset": offset,
@@ -289,7 +286,7 @@ pub async fn events(
                 _ => return None,
             };
             let now = (job.status, job.stage, job.progress);
-            let previous = w.last.replace(now.clone());
+            let previous = w.last.replace(now);
             let changed_status = previous.as_ref().is_none_or(|p| p.0 != now.0);
             let moved = previous.as_ref() != Some(&now);
             if moved {

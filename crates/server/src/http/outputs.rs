@@ -54,19 +54,26 @@ pub async fn download(
         .filter(|_| job.status == crate::store::JobStatus::Completed)
         .ok_or_else(|| ApiError::not_found("output"))?;
     let format: OutputFormat = job.output_format.parse().map_err(ApiError::internal)?;
-    let Some(path) = app.blobs.local_path(&path) else {
-        let ttl = std::time::Duration::from_secs((expires - now_ms() / 1000).max(60) as u64);
-        let range = request.headers().get(header::RANGE).cloned();
-        return from_bucket(&app, &path, ttl, range).await;
+    let mut response = match app.blobs.local_path(&path) {
+        Some(path) => {
+            if !path.is_file() {
+                return Err(ApiError::not_found("output"));
+            }
+            let served = tower_http::services::ServeFile::new(&path)
+                .try_call(request)
+                .await
+                .map_err(ApiError::internal)?;
+            served.map(Body::new)
+        }
+        None => {
+            let ttl = std::time::Duration::from_secs((expires - now_ms() / 1000).max(60) as u64);
+            let range = request.headers().get(header::RANGE).cloned();
+            from_bucket(&app, &path, ttl, range).await?
+        }
     };
-    if !path.is_file() {
-        return Err(ApiError::not_found("output"));
+    if response.status() == StatusCode::FOUND {
+        return Ok(response);
     }
-    let served = tower_http::services::ServeFile::new(&path)
-        .try_call(request)
-        .await
-        .map_err(ApiError::internal)?;
-    let mut response = served.map(Body::new);
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -91,7 +98,11 @@ async fn from_bucket(
         return Err(ApiError::not_found("output"));
     }
     if app.blobs.downloads() == Some(Downloads::Presigned) {
-        let url = app.blobs.presigned(key, ttl).await.map_err(ApiError::internal)?;
+        let url = app
+            .blobs
+            .presigned(key, ttl)
+            .await
+            .map_err(ApiError::internal)?;
         return Response::builder()
             .status(StatusCode::FOUND)
             .header(header::LOCATION, url.as_str())
@@ -101,7 +112,12 @@ async fn from_bucket(
     let range = match range {
         None => None,
         Some(value) => {
-            let size = app.blobs.get(key, None).await.map_err(ApiError::internal)?.size;
+            let size = app
+                .blobs
+                .get(key, None)
+                .await
+                .map_err(ApiError::internal)?
+                .size;
             let ranges = value
                 .to_str()
                 .ok()
@@ -119,7 +135,11 @@ async fn from_bucket(
             }
         }
     };
-    let fetched = app.blobs.get(key, range).await.map_err(ApiError::internal)?;
+    let fetched = app
+        .blobs
+        .get(key, range)
+        .await
+        .map_err(ApiError::internal)?;
     let mut response = Response::builder().header(header::ACCEPT_RANGES, "bytes");
     response = match &fetched.range {
         Some(r) => response

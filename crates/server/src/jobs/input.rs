@@ -35,18 +35,33 @@ pub async fn resolve(
                 "source_unreachable",
                 format!("upload {id} no longer exists"),
             ))?;
-        let gone = || ("source_unreachable", format!("upload {id} no longer exists"));
+        let gone = || {
+            (
+                "source_unreachable",
+                format!("upload {id} no longer exists"),
+            )
+        };
         if let Some(path) = app.blobs.local_path(&upload.path) {
-            return if path.is_file() { Ok(path) } else { Err(gone()) };
+            return if path.is_file() {
+                Ok(path)
+            } else {
+                Err(gone())
+            };
         }
         if !app.blobs.exists(&upload.path).await.map_err(|e| {
-            ("processing_failed", format!("reading the upload from storage: {e:#}"))
+            (
+                "processing_failed",
+                format!("reading the upload from storage: {e:#}"),
+            )
         })? {
             return Err(gone());
         }
         let dest = work.join("input");
         let size = app.blobs.fetch_to(&upload.path, &dest).await.map_err(|e| {
-            ("processing_failed", format!("reading the upload from storage: {e:#}"))
+            (
+                "processing_failed",
+                format!("reading the upload from storage: {e:#}"),
+            )
         })?;
         tracing::info!(size, "fetched the upload from storage");
         return Ok(dest);

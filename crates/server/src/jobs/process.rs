@@ -50,7 +50,10 @@ pub(super) async fn run(
     lease: &Lease,
     request: ProcessRequest,
 ) -> Ending {
-    let _ = app.store.set_progress(&job.id, owner, Stage::Probing, 2).await;
+    let _ = app
+        .store
+        .set_progress(&job.id, owner, Stage::Probing, 2)
+        .await;
     let limited = matches!(app.store.balance(job.key_id).await, Ok(Some(_)));
     let mut budget = match (limited, job.billing_status.as_str(), job.credits_estimated) {
         (true, "reserved", Some(credits)) => Some(Budget { credits }),
@@ -160,7 +163,10 @@ async fn finish(
     if let Some(b) = budget.filter(|b| charge.credits > b.credits) {
         return past_budget(job, b, report.decoded_seconds, probed);
     }
-    let _ = app.store.set_progress(&job.id, owner, Stage::Storing, 99).await;
+    let _ = app
+        .store
+        .set_progress(&job.id, owner, Stage::Storing, 99)
+        .await;
     let extension = report
         .output
         .extension()
@@ -168,10 +174,20 @@ async fn finish(
         .unwrap_or_default();
     let key = format!("outputs/{}.{extension}", job.id);
     let (mime, filename) = match job.output_format.parse::<vidmatte_media::OutputFormat>() {
-        Ok(format) => (format.mime_type(), format!("{}.{}", job.id, format.extension())),
-        Err(_) => ("application/octet-stream", format!("{}.{extension}", job.id)),
+        Ok(format) => (
+            format.mime_type(),
+            format!("{}.{}", job.id, format.extension()),
+        ),
+        Err(_) => (
+            "application/octet-stream",
+            format!("{}.{extension}", job.id),
+        ),
     };
-    match app.blobs.put_file(&key, &report.output, mime, &filename).await {
+    match app
+        .blobs
+        .put_file(&key, &report.output, mime, &filename)
+        .await
+    {
         Ok(()) => {
             report.output = key.into();
             Ending::Done(Box::new(report), charge)

@@ -51,8 +51,7 @@ async fn sweep_work_dirs(app: &AppState) {
     };
     while let Ok(Some(entry)) = entries.next_entry().await {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let running =
-            matches!(app.store.job_by_id(&name).await, Ok(Some(job)) if job.status == crate::store::JobStatus::Processing);
+        let running = matches!(app.store.job_by_id(&name).await, Ok(Some(job)) if job.status == crate::store::JobStatus::Processing);
         if !running {
             let _ = tokio::fs::remove_dir_all(entry.path()).await;
         }

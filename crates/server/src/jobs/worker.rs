@@ -241,12 +241,18 @@ async fn input_of(
     }
     drop(worker);
     let fetch = unless_stopped(lease, Arc::clone(&slots.fetches).acquire_owned()).await?;
-    let _ = app.store.set_progress(&job.id, owner, Stage::Fetching, 1).await;
+    let _ = app
+        .store
+        .set_progress(&job.id, owner, Stage::Fetching, 1)
+        .await;
     let path = unless_stopped(lease, input::resolve(app, job, &work))
         .await?
         .map_err(|(code, message)| Ending::Failed(code, message))?;
     drop(fetch);
-    let _ = app.store.set_progress(&job.id, owner, Stage::Queued, 2).await;
+    let _ = app
+        .store
+        .set_progress(&job.id, owner, Stage::Queued, 2)
+        .await;
     let worker = unless_stopped(lease, Arc::clone(&slots.workers).acquire_owned()).await?;
     let worker = worker.map_err(|_| Ending::Stopped(Stop::Shutdown))?;
     Ok((path, worker))

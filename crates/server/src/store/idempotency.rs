@@ -22,11 +22,20 @@ pub enum Begin {
 
 #[async_trait]
 pub trait Idempotency {
-    async fn begin_idempotent(&self, scope: &str, key: &str, request_hash: &str)
-        -> sqlx::Result<Begin>;
+    async fn begin_idempotent(
+        &self,
+        scope: &str,
+        key: &str,
+        request_hash: &str,
+    ) -> sqlx::Result<Begin>;
 
-    async fn finish_idempotent(&self, scope: &str, key: &str, status: u16, body: &[u8])
-        -> sqlx::Result<()>;
+    async fn finish_idempotent(
+        &self,
+        scope: &str,
+        key: &str,
+        status: u16,
+        body: &[u8],
+    ) -> sqlx::Result<()>;
 
     /// Forgets a key whose request failed on our side, so a retry can run.
     async fn abandon_idempotent(&self, scope: &str, key: &str) -> sqlx::Result<()>;

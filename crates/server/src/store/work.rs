@@ -16,21 +16,51 @@ pub trait Work {
     /// Takes the oldest queued job (or one whose worker stopped heartbeating)
     /// of a key running fewer than `max_running_per_key` jobs (jobs out of
     /// attempts or canceled are left to [`Work::end_abandoned`]).
-    async fn claim(&self, owner: &str, lease_ms: i64, max_running_per_key: i64) -> sqlx::Result<Option<JobRow>>;
+    async fn claim(
+        &self,
+        owner: &str,
+        lease_ms: i64,
+        max_running_per_key: i64,
+    ) -> sqlx::Result<Option<JobRow>>;
 
     /// Extends the lease; false if this worker no longer holds it.
     /// Also reports whether a cancel was requested.
     async fn heartbeat(&self, id: &str, owner: &str, lease_ms: i64) -> sqlx::Result<Option<bool>>;
 
-    async fn set_progress(&self, id: &str, owner: &str, stage: Stage, progress: i64) -> sqlx::Result<()>;
+    async fn set_progress(
+        &self,
+        id: &str,
+        owner: &str,
+        stage: Stage,
+        progress: i64,
+    ) -> sqlx::Result<()>;
 
-    async fn set_media(&self, id: &str, owner: &str, info: &vidmatte_media::MediaInfo) -> sqlx::Result<()>;
+    async fn set_media(
+        &self,
+        id: &str,
+        owner: &str,
+        info: &vidmatte_media::MediaInfo,
+    ) -> sqlx::Result<()>;
 
     /// Records success; false if the lease was lost (someone else owns the outcome).
-    async fn complete(&self, id: &str, owner: &str, output_path: &str, warnings: &str, charge: &crate::billing::Charge) -> sqlx::Result<bool>;
+    async fn complete(
+        &self,
+        id: &str,
+        owner: &str,
+        output_path: &str,
+        warnings: &str,
+        charge: &crate::billing::Charge,
+    ) -> sqlx::Result<bool>;
 
     /// Records a terminal failure or cancellation (`status` is `failed` or `canceled`).
-    async fn finish_unsuccessfully(&self, id: &str, owner: &str, status: JobStatus, code: &str, message: &str) -> sqlx::Result<bool>;
+    async fn finish_unsuccessfully(
+        &self,
+        id: &str,
+        owner: &str,
+        status: JobStatus,
+        code: &str,
+        message: &str,
+    ) -> sqlx::Result<bool>;
 
     /// Gives a job back to the queue (shutdown); the attempt is not counted.
     async fn requeue(&self, id: &str, owner: &str) -> sqlx::Result<()>;

@@ -299,8 +299,16 @@ fn job_row(done: bool) -> crate::store::JobRow {
         id: "job_01".into(),
         key_id: 1,
         request_id: Some("req_01".into()),
-        status: if done { crate::store::JobStatus::Completed } else { crate::store::JobStatus::Created },
-        stage: if done { crate::store::Stage::Done } else { crate::store::Stage::Draft },
+        status: if done {
+            crate::store::JobStatus::Completed
+        } else {
+            crate::store::JobStatus::Created
+        },
+        stage: if done {
+            crate::store::Stage::Done
+        } else {
+            crate::store::Stage::Draft
+        },
         progress: if done { 100 } else { 0 },
         model: if done { "pro" } else { "original" }.into(),
         text_prompt: some("dog"),
