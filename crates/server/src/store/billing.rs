@@ -99,10 +99,12 @@ macro_rules! billing_in {
                 return Ok(Ok(())); // already reserved (a retry)
             }
             // Locks the key's row (Postgres) so concurrent reservations
-            // cannot both spend the same balance.
+            // cannot both spend the same balance. NO KEY: the job row just
+            // inserted holds a KEY SHARE lock on it (its foreign key), and a
+            // plain FOR UPDATE from two such transactions deadlocks.
             let balance: Option<i64> = sqlx::query_scalar(pick!($d;
                 sqlite = "SELECT credits FROM api_keys WHERE id = $1",
-                postgres = "SELECT credits FROM api_keys WHERE id = $1 FOR UPDATE",
+                postgres = "SELECT credits FROM api_keys WHERE id = $1 FOR NO KEY UPDATE",
             ))
             .bind(key_id)
             .fetch_one(&mut **tx)
