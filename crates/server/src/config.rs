@@ -53,6 +53,9 @@ pub struct Config {
     pub rate_limit_per_second: f64,
     /// Requests a key may make at once before the sustained rate applies.
     pub rate_limit_burst: u32,
+    /// Keep each key's bucket in the database, shared by every API node
+    /// (PostgreSQL only; SQLite nodes always limit in memory).
+    pub shared_rate_limits: bool,
     /// Let `webhook_url` use plain `http`.
     pub webhook_allow_http: bool,
     /// Longest video accepted, in seconds.
@@ -118,6 +121,7 @@ impl Default for Config {
             web_dir: None,
             rate_limit_per_second: 10.0,
             rate_limit_burst: 30,
+            shared_rate_limits: true,
             webhook_allow_http: false,
             max_duration_seconds: 3600.0,
             max_pixels: 3840 * 2160,
@@ -212,6 +216,9 @@ impl Config {
         }
         if let Some(v) = var("VIDMATTE_RATE_LIMIT_PER_SECOND") {
             self.rate_limit_per_second = parse("VIDMATTE_RATE_LIMIT_PER_SECOND", &v)?;
+        }
+        if let Some(v) = var("VIDMATTE_SHARED_RATE_LIMITS") {
+            self.shared_rate_limits = parse("VIDMATTE_SHARED_RATE_LIMITS", &v)?;
         }
         if let Some(v) = var("VIDMATTE_RATE_LIMIT_BURST") {
             self.rate_limit_burst = parse("VIDMATTE_RATE_LIMIT_BURST", &v)?;

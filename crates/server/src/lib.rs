@@ -129,7 +129,7 @@ pub async fn run_as(
     stop: watch::Sender<bool>,
 ) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
-    tracing::info!(%address, ?role, database = app.store.backend(), data_dir = %app.config.data_dir.display(), workers = app.config.workers, "vidmatte serving");
+    tracing::info!(%address, ?role, database = app.store.backend().as_str(), data_dir = %app.config.data_dir.display(), workers = app.config.workers, "vidmatte serving");
     let workers = jobs::start(Arc::clone(&app));
     let mut shutdown = app.shutdown.clone();
     let signal_stop = stop.clone();

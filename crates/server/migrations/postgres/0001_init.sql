@@ -125,3 +125,10 @@ CREATE TABLE secrets (
     name  TEXT PRIMARY KEY,
     value BYTEA NOT NULL
 );
+
+-- Rate-limit buckets shared by every API node (GCRA): the key's theoretical
+-- arrival time in microseconds of the database's clock.
+CREATE TABLE rate_buckets (
+    key_id BIGINT PRIMARY KEY,
+    tat    BIGINT NOT NULL
+);

@@ -1,6 +1,7 @@
-//! Per-key rate limits: a token bucket per API key (governor's GCRA; the
-//! default rate and burst from the configuration, per-key overrides from the
-//! key's row), and one per client address for `/v1` and `/api` requests
+//! Per-key rate limits: a token bucket per API key (governor's GCRA in
+//! memory; on PostgreSQL the same algorithm on a row every API node shares,
+//! see `store::limits`; the default rate and burst from the configuration,
+//! per-key overrides from the key's row), and one per client address for `/v1` and `/api` requests
 //! without a valid key (so guessing keys is throttled too). The middleware
 //! authenticates the key once per request, answers 429 `rate_limited` with
 //! `Retry-After` before anything else runs, hands the key to the handlers,
@@ -26,7 +27,7 @@ use governor::{Quota, RateLimiter};
 
 use super::error::ApiError;
 use crate::clock::now_ms;
-use crate::store::KeyRow;
+use crate::store::{KeyRow, RateBuckets};
 use crate::AppState;
 
 type Bucket = RateLimiter<NotKeyed, InMemoryState, DefaultClock, StateInformationMiddleware>;
@@ -99,14 +100,53 @@ impl RateLimits {
         )
     }
 
-    /// Takes one token from the key's bucket.
-    pub fn check(&self, key: &KeyRow) -> Verdict {
+    /// The key's rate and burst (its overrides, else the defaults).
+    fn shape(&self, key: &KeyRow) -> (f64, u32) {
         let per_second = key.rate_per_second.unwrap_or(self.per_second);
         let burst = key
             .rate_burst
             .and_then(|b| u32::try_from(b).ok())
             .unwrap_or(self.burst)
             .max(1);
+        (per_second, burst)
+    }
+
+    /// Takes one token from the key's bucket kept in the database, shared
+    /// by every API node.
+    pub async fn check_shared(
+        &self,
+        buckets: &dyn RateBuckets,
+        key: &KeyRow,
+    ) -> sqlx::Result<Verdict> {
+        let (per_second, burst) = self.shape(key);
+        let interval_us = (1e6 / per_second.clamp(0.001, 1_000_000.0)).round().max(1.0) as i64;
+        let token = buckets
+            .take_token(key.id, interval_us, i64::from(burst))
+            .await?;
+        let now_s = now_ms() as f64 / 1000.0;
+        let reset = (now_s + token.ahead_us as f64 / 1e6).ceil() as i64;
+        Ok(if token.allowed {
+            let room = i64::from(burst) * interval_us - token.ahead_us;
+            Verdict {
+                limit: burst,
+                remaining: (room / interval_us).clamp(0, i64::from(burst)) as u32,
+                reset,
+                retry_after: None,
+            }
+        } else {
+            let wait_us = token.ahead_us + interval_us - i64::from(burst) * interval_us;
+            Verdict {
+                limit: burst,
+                remaining: 0,
+                reset,
+                retry_after: Some((wait_us as f64 / 1e6).ceil().max(1.0) as u64),
+            }
+        })
+    }
+
+    /// Takes one token from the key's bucket.
+    pub fn check(&self, key: &KeyRow) -> Verdict {
+        let (per_second, burst) = self.shape(key);
         let wanted = quota(per_second, burst);
         let bucket = {
             let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
@@ -175,8 +215,18 @@ pub async fn middleware(State(app): State<AppState>, mut request: Request, next:
         },
         None => None,
     };
+    let shared = app
+        .store
+        .rate_buckets()
+        .filter(|_| app.config.shared_rate_limits);
     let verdict = match (&key, request.extensions().get::<ConnectInfo<SocketAddr>>()) {
-        (Some(key), _) => app.limits.check(key),
+        (Some(key), _) => match shared {
+            Some(buckets) => match app.limits.check_shared(buckets, key).await {
+                Ok(verdict) => verdict,
+                Err(e) => return ApiError::from(e).into_response(),
+            },
+            None => app.limits.check(key),
+        },
         (None, Some(ConnectInfo(address))) => app.limits.check_address(address.ip()),
         (None, None) => return next.run(request).await,
     };

@@ -136,7 +136,8 @@ macro_rules! impl_keys {
                 rate_burst: Option<i64>,
                 max_running: Option<i64>,
             ) -> sqlx::Result<Option<$crate::store::KeyRow>> {
-                sqlx::query_as(&format!(
+                let mut tx = self.pool.begin().await?;
+                let row: Option<$crate::store::KeyRow> = sqlx::query_as(&format!(
                     "UPDATE api_keys SET rate_per_second = $1, rate_burst = $2, max_running = $3
                      WHERE fingerprint = $4 RETURNING {}",
                     $crate::store::keys::KEY_COLUMNS
@@ -145,8 +146,19 @@ macro_rules! impl_keys {
                 .bind(rate_burst)
                 .bind(max_running)
                 .bind(fingerprint)
-                .fetch_optional(&self.pool)
-                .await
+                .fetch_optional(&mut *tx)
+                .await?;
+                // A new shape starts with a full bucket (as the in-memory
+                // limiter does); only Postgres keeps buckets in a table.
+                let refill: Option<&str> = pick!($d;
+                    sqlite = None,
+                    postgres = Some("DELETE FROM rate_buckets WHERE key_id = $1"),
+                );
+                if let (Some(refill), Some(row)) = (refill, &row) {
+                    sqlx::query(refill).bind(row.id).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(row)
             }
 
             async fn add_credits(

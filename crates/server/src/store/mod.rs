@@ -38,6 +38,7 @@ mod work;
 #[macro_use]
 mod shared;
 
+mod limits;
 pub mod postgres;
 pub mod sqlite;
 mod status;
@@ -46,6 +47,7 @@ pub use billing::{Billing, Insufficient, UsageEvent};
 pub use idempotency::Idempotency;
 pub use jobs::{JobRow, Jobs, NewJob, StartOverrides};
 pub use keys::{KeyRow, Keys};
+pub use limits::{RateBuckets, Token};
 pub use shared::Shared;
 pub use status::{JobStatus, Stage, UnknownState};
 pub use uploads::{UploadRow, Uploads};
@@ -62,8 +64,13 @@ use crate::Config;
 pub trait Repo:
     Keys + Jobs + Work + Billing + Uploads + Idempotency + Webhooks + Shared + Send + Sync
 {
-    /// `sqlite` or `postgres`, for logs and `/health`.
-    fn backend(&self) -> &'static str;
+    fn backend(&self) -> Backend;
+
+    /// Rate-limit buckets shared with the other nodes, where the backend
+    /// has them (None: each node limits on its own, in memory).
+    fn rate_buckets(&self) -> Option<&dyn RateBuckets> {
+        None
+    }
 
     /// Renders job objects for webhook bodies inside the event's transaction.
     fn view(&self) -> &Arc<JobView>;
@@ -87,6 +94,13 @@ pub enum Backend {
 }
 
 impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
     pub fn of_url(url: &str) -> Option<Backend> {
         if url.starts_with("sqlite:") {
             Some(Backend::Sqlite)

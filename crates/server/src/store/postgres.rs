@@ -11,7 +11,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
 use sqlx::Postgres;
 
-use super::Repo;
+use super::{RateBuckets, Repo, Token};
 use crate::view::JobView;
 
 /// The channel queued jobs are announced on.
@@ -63,8 +63,12 @@ impl_shared!(PostgresRepo, postgres);
 
 #[async_trait::async_trait]
 impl Repo for PostgresRepo {
-    fn backend(&self) -> &'static str {
-        "postgres"
+    fn backend(&self) -> super::Backend {
+        super::Backend::Postgres
+    }
+
+    fn rate_buckets(&self) -> Option<&dyn RateBuckets> {
+        Some(self)
     }
 
     fn view(&self) -> &Arc<JobView> {
@@ -87,6 +91,35 @@ impl Repo for PostgresRepo {
                 }
             }
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl RateBuckets for PostgresRepo {
+    async fn take_token(&self, key_id: i64, interval_us: i64, burst: i64) -> sqlx::Result<Token> {
+        let taken: Option<i64> = sqlx::query_scalar(
+            "WITH now AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS us)
+             INSERT INTO rate_buckets AS b (key_id, tat) SELECT $1, now.us + $2 FROM now
+             ON CONFLICT (key_id) DO UPDATE SET tat = GREATEST(b.tat, (SELECT us FROM now)) + $2
+                 WHERE GREATEST(b.tat, (SELECT us FROM now)) + $2 - (SELECT us FROM now) <= $2 * $3
+             RETURNING tat - (SELECT us FROM now)",
+        )
+        .bind(key_id)
+        .bind(interval_us)
+        .bind(burst)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(ahead_us) = taken {
+            return Ok(Token { allowed: true, ahead_us });
+        }
+        let ahead_us: i64 = sqlx::query_scalar(
+            "SELECT GREATEST(tat - (extract(epoch FROM clock_timestamp()) * 1000000)::bigint, 0)
+             FROM rate_buckets WHERE key_id = $1",
+        )
+        .bind(key_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Token { allowed: false, ahead_us })
     }
 }
 

@@ -60,8 +60,8 @@ impl_shared!(SqliteRepo, sqlite);
 
 #[async_trait::async_trait]
 impl super::Repo for SqliteRepo {
-    fn backend(&self) -> &'static str {
-        "sqlite"
+    fn backend(&self) -> super::Backend {
+        super::Backend::Sqlite
     }
 
     fn view(&self) -> &Arc<JobView> {
