@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Create-job throughput and latency through one API node (`serve --workers 0`,
-# so created jobs stay queued), SQLite vs PostgreSQL, side by side in one run
+# Create-job and read-job throughput and latency through one API node
+# (`serve --workers 0`, so created jobs stay queued): SQLite, PostgreSQL, and
+# PostgreSQL with each node's rate limits in memory instead of the shared
+# database buckets (the cost of sharing them), side by side in one run
 # (prints figures; asserts nothing). wrk on loopback: 2 threads, 32
 # connections, 15 s, one key with its rate limit lifted, each request a
 # started job on an upload (reservation, queue row and, on Postgres, NOTIFY).
@@ -17,16 +19,21 @@ server=
 db=vmb_$$
 cleanup() {
   [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-  psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+  for d in ${db}_1 ${db}_2; do psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $d" >/dev/null 2>&1 || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
-psql "$pg/postgres" -qc "CREATE DATABASE $db" >/dev/null
+psql "$pg/postgres" -qc "CREATE DATABASE ${db}_1" >/dev/null
+psql "$pg/postgres" -qc "CREATE DATABASE ${db}_2" >/dev/null
 ffmpeg -v error -y -i "$cache/clips/carphone_pristine.mp4" -t 1 -c:v libx264 -preset veryfast "$work/clip.mp4"
 
-for backend in sqlite postgres; do
+for backend in sqlite postgres postgres-local-limits; do
   data=$work/$backend
-  if [ $backend = postgres ]; then export VIDMATTE_DATABASE_URL=$pg/$db; else unset VIDMATTE_DATABASE_URL; fi
+  unset VIDMATTE_DATABASE_URL VIDMATTE_SHARED_RATE_LIMITS
+  case $backend in
+    postgres) export VIDMATTE_DATABASE_URL=$pg/${db}_1 ;;
+    postgres-local-limits) export VIDMATTE_DATABASE_URL=$pg/${db}_2 VIDMATTE_SHARED_RATE_LIMITS=false ;;
+  esac
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   base=http://127.0.0.1:$port
   key=$($bin keys create --client-id bench --data-dir "$data" | python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])')
@@ -47,6 +54,12 @@ LUA
   wrk -t2 -c32 -d15s --latency -s "$work/post.lua" $base/v1/jobs | grep -E "Requests/sec|Latency|50%|90%|99%|Non-2xx|requests in"
   total=$(curl -sf -H "X-Api-Key: $key" "$base/v1/jobs?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
   echo "jobs stored: $total"
+  job=$(curl -sf -H "X-Api-Key: $key" "$base/v1/jobs?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["id"])')
+  cat > "$work/get.lua" <<LUA
+wrk.headers["X-Api-Key"] = "$key"
+LUA
+  echo "== $backend: read one job (wrk -t2 -c32 -d10s) =="
+  wrk -t2 -c32 -d10s --latency -s "$work/get.lua" $base/v1/jobs/$job | grep -E "Requests/sec|50%|99%|Non-2xx"
   kill $server; wait $server 2>/dev/null || true; server=
   echo
 done

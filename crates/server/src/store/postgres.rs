@@ -8,7 +8,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use sqlx::Postgres;
 
 use super::{RateBuckets, Repo, Token};
@@ -19,6 +21,10 @@ const CHANNEL: &str = "vidmatte_jobs";
 
 pub struct PostgresRepo {
     pool: PgPool,
+    /// Rate-limit buckets only: commits without waiting for the WAL flush
+    /// (a bucket a crash forgets refills early; every request of a key
+    /// updates its one row, and a flush per request serialized them).
+    limits_pool: PgPool,
     view: Arc<JobView>,
 }
 
@@ -30,7 +36,18 @@ impl PostgresRepo {
             .connect(url)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self { pool, view })
+        let limits_pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(
+                PgConnectOptions::from_str(url)?.options([("synchronous_commit", "off")]),
+            )
+            .await?;
+        Ok(Self {
+            pool,
+            limits_pool,
+            view,
+        })
     }
 
     /// The pool, for `migrate-store` and tests that read rows directly.
@@ -107,7 +124,7 @@ impl RateBuckets for PostgresRepo {
         .bind(key_id)
         .bind(interval_us)
         .bind(burst)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.limits_pool)
         .await?;
         if let Some(ahead_us) = taken {
             return Ok(Token { allowed: true, ahead_us });
@@ -117,7 +134,7 @@ impl RateBuckets for PostgresRepo {
              FROM rate_buckets WHERE key_id = $1",
         )
         .bind(key_id)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.limits_pool)
         .await?;
         Ok(Token { allowed: false, ahead_us })
     }
