@@ -32,11 +32,16 @@ fn concurrent_creates_of_one_key_all_land_and_reserve_once() {
     let (threads, each) = (16, 6);
     let handles: Vec<_> = (0..threads)
         .map(|_| {
-            let (server, key, video_url) = (Arc::clone(&server), limited.clone(), video_url.clone());
+            let (server, key, video_url) =
+                (Arc::clone(&server), limited.clone(), video_url.clone());
             std::thread::spawn(move || {
                 (0..each)
                     .map(|_| {
-                        server.post_as(&key, "/v1/jobs", &json!({"video_url": video_url, "model": "light"}))
+                        server.post_as(
+                            &key,
+                            "/v1/jobs",
+                            &json!({"video_url": video_url, "model": "light"}),
+                        )
                     })
                     .collect::<Vec<_>>()
             })
@@ -53,7 +58,11 @@ fn concurrent_creates_of_one_key_all_land_and_reserve_once() {
     ids.dedup();
     assert_eq!(ids.len(), threads * each);
     let (_, page) = server.get_as(&limited, "/v1/jobs?limit=1");
-    assert_eq!(page["total"].as_i64(), Some((threads * each) as i64), "{page}");
+    assert_eq!(
+        page["total"].as_i64(),
+        Some((threads * each) as i64),
+        "{page}"
+    );
     // 1 s of light costs 1 credit; every job reserved exactly once.
     let (_, credits) = server.get_as(&limited, "/v1/credits");
     let reserved = (threads * each) as i64;

@@ -119,7 +119,9 @@ impl RateLimits {
         key: &KeyRow,
     ) -> sqlx::Result<Verdict> {
         let (per_second, burst) = self.shape(key);
-        let interval_us = (1e6 / per_second.clamp(0.001, 1_000_000.0)).round().max(1.0) as i64;
+        let interval_us = (1e6 / per_second.clamp(0.001, 1_000_000.0))
+            .round()
+            .max(1.0) as i64;
         let token = buckets
             .take_token(key.id, interval_us, i64::from(burst))
             .await?;

@@ -39,9 +39,7 @@ impl PostgresRepo {
         let limits_pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(
-                PgConnectOptions::from_str(url)?.options([("synchronous_commit", "off")]),
-            )
+            .connect_with(PgConnectOptions::from_str(url)?.options([("synchronous_commit", "off")]))
             .await?;
         Ok(Self {
             pool,
@@ -127,7 +125,10 @@ impl RateBuckets for PostgresRepo {
         .fetch_optional(&self.limits_pool)
         .await?;
         if let Some(ahead_us) = taken {
-            return Ok(Token { allowed: true, ahead_us });
+            return Ok(Token {
+                allowed: true,
+                ahead_us,
+            });
         }
         let ahead_us: i64 = sqlx::query_scalar(
             "SELECT GREATEST(tat - (extract(epoch FROM clock_timestamp()) * 1000000)::bigint, 0)
@@ -136,7 +137,10 @@ impl RateBuckets for PostgresRepo {
         .bind(key_id)
         .fetch_one(&self.limits_pool)
         .await?;
-        Ok(Token { allowed: false, ahead_us })
+        Ok(Token {
+            allowed: false,
+            ahead_us,
+        })
     }
 }
 
