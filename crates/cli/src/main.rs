@@ -41,6 +41,18 @@ enum Command {
     /// Run workers only, against the same database as the API nodes, with
     /// /health, /ready and /metrics on their own port (default 0.0.0.0:9001).
     Worker(serve::ServeArgs),
+    /// Copy a one-box store (SQLite) into an empty PostgreSQL database:
+    /// keys with their hashes, credits, jobs, usage, webhook state. Stop the
+    /// old server first; files stay where they are (point
+    /// VIDMATTE_STORAGE_URL at them, or copy them to the bucket).
+    MigrateStore {
+        /// The SQLite store, e.g. sqlite:///srv/vidmatte/vidmatte.db.
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL database, e.g. postgres://vidmatte@db/vidmatte.
+        #[arg(long)]
+        to: String,
+    },
     /// Manage API keys in the configured database.
     Keys {
         #[command(flatten)]
@@ -61,6 +73,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::serve(args),
         Command::Worker(args) => serve::worker(args),
         Command::Keys { config, command } => serve::keys(config, command),
+        Command::MigrateStore { from, to } => serve::migrate_store(&from, &to),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -112,6 +112,15 @@ pub fn worker(args: ServeArgs) -> anyhow::Result<()> {
     })
 }
 
+pub fn migrate_store(from: &str, to: &str) -> anyhow::Result<()> {
+    let copied = runtime()?.block_on(vidmatte_server::store::migrate::run(from, to))?;
+    for (table, rows) in copied {
+        println!("{table:<20} {rows} rows");
+    }
+    eprintln!("Copied. Start the nodes with VIDMATTE_DATABASE_URL={to}");
+    Ok(())
+}
+
 pub fn keys(args: ServeArgs, command: KeysCommand) -> anyhow::Result<()> {
     let config = args.config()?;
     runtime()?.block_on(async move {

@@ -39,6 +39,7 @@ mod work;
 mod shared;
 
 mod limits;
+pub mod migrate;
 pub mod postgres;
 pub mod sqlite;
 mod status;

@@ -20,8 +20,17 @@ pub struct SqliteRepo {
 
 impl SqliteRepo {
     pub async fn open(url: &str, view: Arc<JobView>) -> anyhow::Result<Self> {
+        Self::open_with(url, view, true).await
+    }
+
+    /// Opens an existing file only (`migrate-store`'s source).
+    pub async fn open_existing(url: &str, view: Arc<JobView>) -> anyhow::Result<Self> {
+        Self::open_with(url, view, false).await
+    }
+
+    async fn open_with(url: &str, view: Arc<JobView>, create: bool) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
+            .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
