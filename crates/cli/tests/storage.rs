@@ -76,3 +76,39 @@ fn downloads_serve_byte_ranges_in_every_mode() {
         assert_eq!(beyond.status(), StatusCode::RANGE_NOT_SATISFIABLE, "{mode}");
     }
 }
+
+#[test]
+fn an_upload_larger_than_a_part_is_stored_whole_and_processed() {
+    let dir = tempfile::tempdir().unwrap();
+    // Lossless noise: about 27 MB for 60 frames, so the bucket gets it in
+    // several 8 MiB parts.
+    let big = dir.path().join("noise.mkv");
+    let made = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg("nullsrc=s=640x480:r=30,geq=lum='random(1)*255':cb=128:cr=128")
+        .args([
+            "-t", "2", "-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv420p",
+        ])
+        .arg(&big)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let size = std::fs::metadata(&big).unwrap().len();
+    assert!(
+        size > 17 * 1024 * 1024,
+        "{size} bytes: not more than two parts"
+    );
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let (status, upload) = server.upload("/v1/uploads", &big);
+    assert_eq!(status, 201, "{upload}");
+    assert_eq!(upload["size"].as_u64(), Some(size));
+    assert_eq!(stored(&server.data_dir, "uploads").len(), 1);
+    let (status, created) = server.post(
+        "/v1/jobs",
+        &json!({"video_url": upload["video_url"], "model": "light", "output_format": "webm"}),
+    );
+    assert_eq!(status, 201, "{created}");
+    let job = server.wait_terminal(created["id"].as_str().unwrap(), 300);
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(job["frames"].as_i64(), Some(60), "{job}");
+}

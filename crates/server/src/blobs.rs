@@ -37,6 +37,9 @@ enum Backend {
     },
 }
 
+/// Multipart part size for bucket uploads.
+const PART_BYTES: usize = 8 * 1024 * 1024;
+
 pub struct Blobs {
     backend: Backend,
 }
@@ -105,7 +108,7 @@ impl Blobs {
     }
 
     /// Stores `file` under `key` (local: moved into place; bucket: sent in
-    /// multipart parts, at most a few MB in memory), with the content type
+    /// multipart parts, at most two parts in memory), with the content type
     /// and file name a download should carry.
     pub async fn put_file(
         &self,
@@ -132,7 +135,11 @@ impl Blobs {
                     format!("attachment; filename=\"{filename}\"").into(),
                 );
                 let store: Arc<dyn ObjectStore> = store.clone();
-                let mut writer = BufWriter::new(store, self.key(key)).with_attributes(attributes);
+                // Parts of 8 MiB (S3's minimum is 5), two in flight: at most
+                // ~16 MiB of a file in memory, whatever its size.
+                let mut writer = BufWriter::with_capacity(store, self.key(key), PART_BYTES)
+                    .with_max_concurrency(2)
+                    .with_attributes(attributes);
                 let mut source = tokio::fs::File::open(file).await?;
                 let sent = tokio::io::copy(&mut source, &mut writer).await;
                 if let Err(e) = sent {

@@ -14,7 +14,7 @@ use vidmatte_pipeline::{process_with, PipelineError, ProcessRequest, Progress, R
 use super::lease::Lease;
 use super::worker::Ending;
 use crate::billing::{self, Charge};
-use crate::store::{JobRow, Stage};
+use crate::store::{BillingStatus, JobRow, Stage};
 use crate::AppState;
 
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
@@ -55,8 +55,8 @@ pub(super) async fn run(
         .set_progress(&job.id, owner, Stage::Probing, 2)
         .await;
     let limited = matches!(app.store.balance(job.key_id).await, Ok(Some(_)));
-    let mut budget = match (limited, job.billing_status.as_str(), job.credits_estimated) {
-        (true, "reserved", Some(credits)) => Some(Budget { credits }),
+    let mut budget = match (limited, job.billing_status, job.credits_estimated) {
+        (true, BillingStatus::Reserved, Some(credits)) => Some(Budget { credits }),
         _ => None,
     };
     let cancel = lease.cancel().clone();
@@ -93,7 +93,7 @@ pub(super) async fn run(
                 probed = info.duration_seconds;
                 let _ = app.store.set_media(&job.id, owner, &info).await;
                 // External URLs: the cost is known only now.
-                if job.billing_status == "none" && stopping.is_none() {
+                if job.billing_status == BillingStatus::None && stopping.is_none() {
                     let cost = billing::cost(&job.model, info.duration_seconds);
                     match app.store.reserve(job.key_id, &job.id, &job.model, info.duration_seconds, cost).await {
                         Ok(Ok(())) => budget = limited.then_some(Budget { credits: cost }),

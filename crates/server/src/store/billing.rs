@@ -140,7 +140,11 @@ macro_rules! billing_in {
                  RETURNING key_id, model, CAST(COALESCE(duration_seconds, 0) AS DOUBLE PRECISION),
                      COALESCE(credits_estimated, 0)",
             )
-            .bind(if charge.is_some() { "charged" } else { "released" })
+            .bind(if charge.is_some() {
+                $crate::store::BillingStatus::Charged
+            } else {
+                $crate::store::BillingStatus::Released
+            })
             .bind(charge.map_or(0, |c| c.credits))
             .bind(job_id)
             .fetch_optional(&mut **tx)

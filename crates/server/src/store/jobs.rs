@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 
-use super::status::{JobStatus, Stage};
+use super::status::{BillingStatus, JobStatus, Stage};
 use super::Insufficient;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -35,7 +35,7 @@ pub struct JobRow {
     pub frames: Option<i64>,
     pub credits_estimated: Option<i64>,
     pub credits_charged: i64,
-    pub billing_status: String,
+    pub billing_status: BillingStatus,
     pub cancel_requested: bool,
     pub lease_owner: Option<String>,
     pub lease_expires_at: Option<i64>,

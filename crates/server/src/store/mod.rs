@@ -50,7 +50,7 @@ pub use jobs::{JobRow, Jobs, NewJob, StartOverrides};
 pub use keys::{KeyRow, Keys};
 pub use limits::{RateBuckets, Token};
 pub use shared::Shared;
-pub use status::{JobStatus, Stage, UnknownState};
+pub use status::{BillingStatus, JobStatus, Stage, UnknownState};
 pub use uploads::{UploadRow, Uploads};
 pub use webhooks::{Delivery, Webhooks, WEBHOOK_EVENTS};
 pub use work::{Work, MAX_ATTEMPTS};

@@ -1,5 +1,6 @@
 //! The states a job moves through, as enums: `JobStatus` (what the contract
-//! reports) and `Stage` (where in the pipeline a processing job is). Stored
+//! reports), `Stage` (where in the pipeline a processing job is) and
+//! `BillingStatus` (where its credits are). Stored
 //! as their lowercase names in a text column on every backend.
 
 use std::fmt;
@@ -110,6 +111,17 @@ text_enum! {
         Encoding = "encoding",
         Storing = "storing",
         Done = "done",
+    }
+}
+
+text_enum! {
+    /// Where a job's credits are: each moves only forward, once.
+    BillingStatus {
+        /// Nothing reserved yet (drafts, external URLs before the probe).
+        None = "none",
+        Reserved = "reserved",
+        Charged = "charged",
+        Released = "released",
     }
 }
 

@@ -193,7 +193,7 @@ fn job() -> Value {
         "frames": nullable(json!({"type": "integer"})),
         "credits_estimated": nullable(json!({"type": "integer"})),
         "credits_charged": {"type": "integer"},
-        "billing_status": string_enum(&["none", "reserved", "charged", "released"]),
+        "billing_status": string_enum(&crate::store::BillingStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>()),
         "webhook_events": {
             "type": "object",
             "description": "Delivery state of each webhook event queued for this job.",

@@ -334,7 +334,11 @@ fn job_row(done: bool) -> crate::store::JobRow {
         frames: done.then_some(120),
         credits_estimated: done.then_some(12),
         credits_charged: if done { 12 } else { 0 },
-        billing_status: if done { "charged" } else { "none" }.into(),
+        billing_status: if done {
+            crate::store::BillingStatus::Charged
+        } else {
+            crate::store::BillingStatus::None
+        },
         cancel_requested: false,
         lease_owner: None,
         lease_expires_at: None,
