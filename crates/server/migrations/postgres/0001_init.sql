@@ -68,7 +68,11 @@ CREATE TABLE jobs (
 );
 
 CREATE INDEX jobs_by_key ON jobs (key_id, created_at DESC);
-CREATE INDEX jobs_queue ON jobs (status, queued_at) WHERE status = 'processing';
+-- The claim walks the queue in order and stops at the first job it may take;
+-- a key's running jobs are counted from the second index, not by scanning
+-- its queue (with 10,000 queued jobs a claim took 6.6 s without them).
+CREATE INDEX jobs_queue ON jobs (queued_at, seq) WHERE status = 'processing';
+CREATE INDEX jobs_running ON jobs (key_id) WHERE status = 'processing' AND lease_owner IS NOT NULL;
 
 CREATE TABLE usage_events (
     id         TEXT PRIMARY KEY,
