@@ -43,7 +43,13 @@ case $port in ''|*[!0-9]*) die "VIDMATTE_S3_PORT must be a port number, got '$po
 master_port=$((port + 1)) volume_port=$((port + 2)) filer_port=$((port + 3)) admin_port=$((port + 4))
 endpoint=http://127.0.0.1:$port
 
-command -v curl >/dev/null 2>&1 || die "curl is needed to probe the server (apt-get install curl)"
+if ! command -v curl >/dev/null 2>&1; then
+  say "installing curl (apt-get) to probe the server"
+  sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq curl >/dev/null
+fi
 mkdir -p "$dl" "$cache/bin" "$dir"
 chmod 700 "$dir"
 
