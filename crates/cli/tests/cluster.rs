@@ -20,7 +20,8 @@ use support::*;
 
 const ADMIN: &str = "cluster-admin";
 
-/// Stops every node listed in the cluster folder, however the test ends.
+/// Stops every node listed in the cluster folder and drops its database,
+/// however the test ends.
 struct Cluster<'a>(&'a Path);
 
 impl Drop for Cluster<'_> {
@@ -30,6 +31,17 @@ impl Drop for Cluster<'_> {
             .arg("stop")
             .arg(self.0)
             .status();
+        let env = std::fs::read_to_string(self.0.join("env")).unwrap_or_default();
+        let url = env
+            .lines()
+            .find_map(|l| l.strip_prefix("export VIDMATTE_DATABASE_URL="));
+        if let Some((server, database)) = url.and_then(|u| u.rsplit_once('/')) {
+            let _ = Command::new("psql")
+                .arg(format!("{server}/postgres"))
+                .arg("-qc")
+                .arg(format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+                .status();
+        }
     }
 }
 
@@ -158,6 +170,59 @@ fn two_api_nodes_and_two_workers_survive_kill_9() {
     assert_eq!(status, 201, "{long}");
     let (status, short) = upload(&api2.url, &carphone_1s(dir.path()));
     assert_eq!(status, 201, "{short}");
+
+    // A key allowed one running job: with both workers free, its two jobs
+    // still run one after the other.
+    let (status, capped) = admin(&api2.url, "/v1/admin/keys", &json!({"client_id": "capped"}));
+    assert_eq!(status, 201, "{capped}");
+    let (status, limited) = admin(
+        &api1.url,
+        "/v1/admin/keys/limits",
+        &json!({"key_fingerprint": capped["key_fingerprint"], "max_running_jobs": 1}),
+    );
+    assert_eq!(status, 200, "{limited}");
+    let capped_key = capped["api_key"].as_str().unwrap();
+    let (status, own) = {
+        let form = multipart::Form::new()
+            .file("file", carphone_1s(dir.path()))
+            .unwrap();
+        json_of(
+            client
+                .post(format!("{}/v1/uploads", api1.url))
+                .header("X-Api-Key", capped_key)
+                .multipart(form)
+                .send()
+                .unwrap(),
+        )
+    };
+    assert_eq!(status, 201, "{own}");
+    let pair: Vec<String> = [&api1.url, &api2.url]
+        .into_iter()
+        .map(|base| {
+            let (status, job) = post(
+                base,
+                capped_key,
+                "/v1/jobs",
+                &json!({"video_url": own["video_url"], "model": "light"}),
+            );
+            assert_eq!(status, 201, "{job}");
+            job["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    let mut most_at_once = 0;
+    wait_until(300, "both capped jobs to end", || {
+        let jobs: Vec<Value> = pair
+            .iter()
+            .map(|id| get(&api2.url, capped_key, &format!("/v1/jobs/{id}")).1)
+            .collect();
+        let running = jobs
+            .iter()
+            .filter(|j| j["status"] == "processing" && j["stage"] != "queued")
+            .count();
+        most_at_once = most_at_once.max(running);
+        jobs.iter().all(|j| j["status"] == "completed")
+    });
+    assert_eq!(most_at_once, 1, "a cap of 1 held across two workers");
 
     // One Idempotency-Key sent to both nodes at once makes one job.
     let (_, before) = get(&api1.url, &key, "/v1/jobs?limit=1");
