@@ -174,17 +174,21 @@ impl Blobs {
         Ok(size)
     }
 
-    /// Whether the object exists (false also for a vanished local file).
-    pub async fn exists(&self, key: &str) -> anyhow::Result<bool> {
+    /// The object's size, None if it does not exist (nor does a vanished
+    /// local file).
+    pub async fn size(&self, key: &str) -> anyhow::Result<Option<u64>> {
         if let Some(path) = self.local_path(key) {
-            return Ok(path.is_file());
+            return Ok(std::fs::metadata(path)
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len()));
         }
         let Backend::Bucket { store, .. } = &self.backend else {
             unreachable!("local blobs have a path")
         };
         match store.head(&self.key(key)).await {
-            Ok(_) => Ok(true),
-            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Ok(meta) => Ok(Some(meta.size)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e.into()),
         }
     }

@@ -94,9 +94,9 @@ async fn from_bucket(
     ttl: std::time::Duration,
     range: Option<HeaderValue>,
 ) -> ApiResult<Response> {
-    if !app.blobs.exists(key).await.map_err(ApiError::internal)? {
+    let Some(size) = app.blobs.size(key).await.map_err(ApiError::internal)? else {
         return Err(ApiError::not_found("output"));
-    }
+    };
     if app.blobs.downloads() == Some(Downloads::Presigned) {
         let url = app
             .blobs
@@ -112,12 +112,6 @@ async fn from_bucket(
     let range = match range {
         None => None,
         Some(value) => {
-            let size = app
-                .blobs
-                .get(key, None)
-                .await
-                .map_err(ApiError::internal)?
-                .size;
             let ranges = value
                 .to_str()
                 .ok()

@@ -48,12 +48,18 @@ pub async fn resolve(
                 Err(gone())
             };
         }
-        if !app.blobs.exists(&upload.path).await.map_err(|e| {
-            (
-                "processing_failed",
-                format!("reading the upload from storage: {e:#}"),
-            )
-        })? {
+        if app
+            .blobs
+            .size(&upload.path)
+            .await
+            .map_err(|e| {
+                (
+                    "processing_failed",
+                    format!("reading the upload from storage: {e:#}"),
+                )
+            })?
+            .is_none()
+        {
             return Err(gone());
         }
         let dest = work.join("input");
