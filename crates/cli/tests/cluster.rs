@@ -316,14 +316,7 @@ fn two_api_nodes_and_two_workers_survive_kill_9() {
     }
     let (_, events) = get(&api2.url, &key, "/v1/usage/events?limit=100");
     for id in &ids {
-        let count = |kind: &str| {
-            events["events"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|e| e["job_id"] == id.as_str() && e["type"] == kind)
-                .count()
-        };
+        let count = |kind: &str| usage_events_of(&events, id, kind);
         assert_eq!(
             (count("reserve"), count("charge"), count("release")),
             (1, 1, 0),

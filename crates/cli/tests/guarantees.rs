@@ -449,14 +449,7 @@ fn kill_9_at_random_points_loses_nothing() {
     }
     let (_, events) = server.get_as(&api_key, "/v1/usage/events?limit=100");
     for id in &ids {
-        let count = |kind: &str| {
-            events["events"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|e| e["job_id"] == id.as_str() && e["type"] == kind)
-                .count()
-        };
+        let count = |kind: &str| usage_events_of(&events, id, kind);
         let (_, job) = server.get_as(&api_key, &format!("/v1/jobs/{id}"));
         let completed = job["status"] == "completed";
         assert_eq!(count("reserve"), 1, "{id}: {events}");

@@ -543,3 +543,14 @@ pub fn body(json: Value) -> Value {
 pub fn job_body(video_url: &str) -> Value {
     json!({"video_url": video_url, "model": "human", "output_format": "webm"})
 }
+
+/// How many events of `kind` (reserve, charge, release) a
+/// `/v1/usage/events` answer lists for the job.
+pub fn usage_events_of(events: &Value, job_id: &str, kind: &str) -> usize {
+    events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["job_id"] == job_id && e["type"] == kind)
+        .count()
+}
