@@ -73,6 +73,7 @@ async fn main() -> anyhow::Result<()> {
             webhook_url: None,
             metadata: "{}".into(),
             duration_seconds: Some(1.0),
+            render: "{}".into(),
         };
         store
             .insert_job(&job, Some(1))

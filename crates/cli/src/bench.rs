@@ -278,7 +278,8 @@ fn encode_fps(
         audio_source: None,
         audio_codec: None,
         duration_seconds: frames.len() as f64 / 25.0,
-        background,
+        scene: background.into(),
+        max_pixels: 3840 * 2160,
         timeout: std::time::Duration::from_secs(3600),
     };
     let bytes_per_pixel = spec.bytes_per_pixel();

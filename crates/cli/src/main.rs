@@ -3,6 +3,7 @@
 mod bench;
 mod models;
 mod process;
+mod scene_args;
 mod serve;
 
 use std::process::ExitCode;

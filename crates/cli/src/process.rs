@@ -42,6 +42,11 @@ pub struct ProcessArgs {
     /// Also write a JSON report (frames, fps, stage busy times, peak RSS).
     #[arg(long)]
     pub report: Option<PathBuf>,
+    /// Process only the first SECONDS (a quick look before the full run).
+    #[arg(long, value_name = "SECONDS")]
+    pub preview: Option<f64>,
+    #[command(flatten)]
+    pub scene: crate::scene_args::SceneArgs,
 }
 
 fn parse_rgb(text: &str) -> Result<[u8; 3], String> {
@@ -72,7 +77,8 @@ pub fn request_from(args: &ProcessArgs) -> anyhow::Result<ProcessRequest> {
     });
     let background = Background::from_type(&bg_type, args.bg_color)?;
     let mut request = ProcessRequest::new(&args.input, &args.output, args.model, format);
-    request.background = background;
+    request.scene = args.scene.scene(background)?;
+    request.preview_seconds = args.preview;
     request.prompt = args.prompt.clone();
     request.threads = args.threads;
     request.smoothing = !args.no_smoothing;

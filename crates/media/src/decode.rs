@@ -15,6 +15,8 @@ pub struct DecodeOptions {
     pub max_pixels: u64,
     /// Wall-clock limit for the whole decode.
     pub timeout: Duration,
+    /// Decodes only the first this many seconds (previews).
+    pub max_seconds: Option<f64>,
 }
 
 impl Default for DecodeOptions {
@@ -22,6 +24,7 @@ impl Default for DecodeOptions {
         Self {
             max_pixels: 3840 * 2160,
             timeout: Duration::from_secs(3 * 3600),
+            max_seconds: None,
         }
     }
 }
@@ -55,8 +58,11 @@ impl FrameDecoder {
         argv.extend(args([
             "-max_pixels".to_string(),
             options.max_pixels.to_string(),
-            "-i".into(),
         ]));
+        if let Some(seconds) = options.max_seconds {
+            argv.extend(args(["-t".to_string(), format!("{seconds:.3}")]));
+        }
+        argv.push("-i".into());
         argv.push(path.as_os_str().to_owned());
         argv.extend(args([
             "-map".to_string(),

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tempfile::{NamedTempFile, TempDir};
 
 use crate::process::{args, Process};
-use crate::{Background, Cancel, MediaError, OutputFormat, Rational, INPUT_FORMATS};
+use crate::{Cancel, MediaError, OutputFormat, Rational, Scene, INPUT_FORMATS};
 
 #[derive(Clone, Debug)]
 pub struct EncodeSpec {
@@ -25,51 +25,126 @@ pub struct EncodeSpec {
     /// The video's duration: audio beyond it is dropped, so the output is
     /// exactly as long as the frames.
     pub duration_seconds: f64,
-    /// Fills the padding an even-sized mp4 needs.
-    pub background: Background,
+    /// What the foreground is laid over, and where. A plain colour or
+    /// transparency comes composited already (and fills the padding an
+    /// even-sized mp4 needs); anything else is composited by ffmpeg.
+    pub scene: Scene,
+    /// Pixel limit for decoding a background image or clip.
+    pub max_pixels: u64,
     pub timeout: Duration,
 }
 
 impl EncodeSpec {
     /// Frames this encoder takes: RGBA where the format keeps alpha, RGB otherwise.
     pub fn bytes_per_pixel(&self) -> usize {
-        if self.format.carries_alpha() {
+        if self.format.carries_alpha() || self.scene.plain_background().is_none() {
             4
         } else {
             3
         }
     }
 
+    /// Frames come straight (not composited) and ffmpeg lays them out.
+    fn composed(&self) -> bool {
+        self.scene.plain_background().is_none()
+    }
+
+    /// `-filter_complex` for a composed scene (and for GIF's palette),
+    /// ending in `[v]`; `None` maps input 0 as is.
+    fn graph(&self) -> Option<String> {
+        let gif = "split[a][b];[a]palettegen=reserve_transparent=1:stats_mode=single[p];[b][p]paletteuse=new=1:alpha_threshold=128[v]";
+        match (self.composed(), self.format) {
+            (true, OutputFormat::Gif) => Some(format!(
+                "{};[scene]{gif}",
+                self.scene
+                    .graph(self.width, self.height, self.fps, self.format)
+            )),
+            (true, _) => Some(format!(
+                "{};[scene]null[v]",
+                self.scene
+                    .graph(self.width, self.height, self.fps, self.format)
+            )),
+            (false, OutputFormat::Gif) => Some(format!("[0:v]{gif}")),
+            (false, _) => None,
+        }
+    }
+
     fn video_args(&self, output: &Path) -> Vec<String> {
         let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
         let mut out = match self.format {
-            OutputFormat::Webm => [self.even_size_padding().as_slice(), &s(&[
-                "-c:v", "libvpx-vp9", "-pix_fmt", "yuva420p", "-deadline", "realtime", "-cpu-used", "8",
-                "-row-mt", "1", "-b:v", "0", "-crf", "30", "-auto-alt-ref", "0", "-f", "webm",
-            ])]
+            OutputFormat::Webm => [
+                self.even_size_padding().as_slice(),
+                &s(&[
+                    "-c:v",
+                    "libvpx-vp9",
+                    "-pix_fmt",
+                    "yuva420p",
+                    "-deadline",
+                    "realtime",
+                    "-cpu-used",
+                    "8",
+                    "-row-mt",
+                    "1",
+                    "-b:v",
+                    "0",
+                    "-crf",
+                    "30",
+                    "-auto-alt-ref",
+                    "0",
+                    "-f",
+                    "webm",
+                ]),
+            ]
             .concat(),
             OutputFormat::Mov => s(&[
-                "-c:v", "prores_ks", "-profile:v", "4444", "-pix_fmt", "yuva444p10le", "-vendor", "apl0", "-f", "mov",
+                "-c:v",
+                "prores_ks",
+                "-profile:v",
+                "4444",
+                "-pix_fmt",
+                "yuva444p10le",
+                "-vendor",
+                "apl0",
+                "-f",
+                "mov",
             ]),
             OutputFormat::Mp4 => {
-                let [r, g, b] = self.background.color().unwrap_or([0, 0, 0]);
+                let fill = self.scene.plain_background().and_then(|b| b.color());
+                let [r, g, b] = fill.unwrap_or([0, 0, 0]);
                 let mut v = s(&[
-                    "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
-                    "-movflags", "+faststart", "-f", "mp4",
+                    "-c:v",
+                    "libx264",
+                    "-preset",
+                    "veryfast",
+                    "-crf",
+                    "20",
+                    "-pix_fmt",
+                    "yuv420p",
+                    "-movflags",
+                    "+faststart",
+                    "-f",
+                    "mp4",
                 ]);
-                if self.width % 2 == 1 || self.height % 2 == 1 {
+                if !self.composed() && (self.width % 2 == 1 || self.height % 2 == 1) {
                     v.push("-vf".into());
-                    v.push(format!("pad=ceil(iw/2)*2:ceil(ih/2)*2:0:0:0x{r:02x}{g:02x}{b:02x}"));
+                    v.push(format!(
+                        "pad=ceil(iw/2)*2:ceil(ih/2)*2:0:0:0x{r:02x}{g:02x}{b:02x}"
+                    ));
                 }
                 v
             }
-            OutputFormat::Gif => s(&[
-                "-filter_complex",
-                "[0:v]split[a][b];[a]palettegen=reserve_transparent=1:stats_mode=single[p];[b][p]paletteuse=new=1:alpha_threshold=128",
-                "-loop", "0", "-f", "gif",
-            ]),
+            OutputFormat::Gif => s(&["-loop", "0", "-f", "gif"]),
             OutputFormat::Webp => s(&[
-                "-c:v", "libwebp_anim", "-pix_fmt", "yuva420p", "-quality", "80", "-loop", "0", "-f", "webp",
+                "-c:v",
+                "libwebp_anim",
+                "-pix_fmt",
+                "yuva420p",
+                "-quality",
+                "80",
+                "-loop",
+                "0",
+                "-f",
+                "webp",
             ]),
             OutputFormat::PngSequence => s(&["-c:v", "png", "-pix_fmt", "rgba", "-f", "image2"]),
         };
@@ -80,7 +155,7 @@ impl EncodeSpec {
 
     /// libvpx drops an odd row/column; pad with transparent pixels instead.
     fn even_size_padding(&self) -> Vec<String> {
-        if self.width % 2 == 1 || self.height % 2 == 1 {
+        if !self.composed() && (self.width % 2 == 1 || self.height % 2 == 1) {
             vec![
                 "-vf".into(),
                 "pad=ceil(iw/2)*2:ceil(ih/2)*2:0:0:color=black@0".into(),
@@ -90,20 +165,32 @@ impl EncodeSpec {
         }
     }
 
-    fn audio_args(&self) -> Vec<String> {
-        let codec = match self.format {
+    /// Maps the video (`[v]` of the graph, or input 0) and the audio of
+    /// input `audio_input`, when the format takes audio.
+    fn map_args(&self, audio_input: Option<usize>) -> Vec<String> {
+        let video = if self.graph().is_some() {
+            "[v]"
+        } else {
+            "0:v:0"
+        };
+        let mut out = vec!["-map".to_string(), video.to_string()];
+        if let Some(input) = audio_input {
+            out.push("-map".into());
+            out.push(format!("{input}:a:0?"));
+            out.extend(self.audio_codec_args().into_iter().map(String::from));
+        }
+        out
+    }
+
+    fn audio_codec_args(&self) -> Vec<&'static str> {
+        match self.format {
             OutputFormat::Webm => vec!["-c:a", "libopus", "-b:a", "128k"],
             OutputFormat::Mov | OutputFormat::Mp4 if self.audio_codec.as_deref() == Some("aac") => {
                 vec!["-c:a", "copy"]
             }
             OutputFormat::Mov | OutputFormat::Mp4 => vec!["-c:a", "aac", "-b:a", "160k"],
-            _ => return vec!["-map".into(), "0:v:0".into()],
-        };
-        ["-map", "0:v:0", "-map", "1:a:0?"]
-            .into_iter()
-            .chain(codec)
-            .map(String::from)
-            .collect()
+            _ => Vec::new(),
+        }
     }
 }
 
@@ -170,20 +257,30 @@ impl FrameEncoder {
             "-i".into(),
             "pipe:0".into(),
         ]);
+        let mut inputs = 1;
+        if spec.composed() {
+            argv.extend(spec.scene.inputs(spec.max_pixels));
+            inputs += usize::from(spec.scene.has_input());
+        }
         let with_audio = spec.format.carries_audio() && spec.audio_source.is_some();
+        let mut audio_input = None;
         if let (true, Some(source)) = (with_audio, &spec.audio_source) {
             argv.extend(args([
-                "-protocol_whitelist",
-                "file",
-                "-format_whitelist",
-                INPUT_FORMATS,
-                "-i",
+                "-protocol_whitelist".to_string(),
+                "file".into(),
+                "-format_whitelist".into(),
+                INPUT_FORMATS.into(),
+                "-t".into(),
+                format!("{:.3}", spec.duration_seconds.max(0.001)),
+                "-i".into(),
             ]));
             argv.push(source.as_os_str().to_owned());
-            argv.extend(args(spec.audio_args()));
-        } else {
-            argv.extend(args(["-map", "0:v:0"]));
+            audio_input = Some(inputs);
         }
+        if let Some(graph) = spec.graph() {
+            argv.extend(args(["-filter_complex".to_string(), graph]));
+        }
+        argv.extend(args(spec.map_args(audio_input)));
         argv.extend(args(spec.video_args(&target)));
         let (process, pipes) = Process::spawn("ffmpeg", &argv, true, false, spec.timeout, cancel)?;
         Ok(Self {

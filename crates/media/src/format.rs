@@ -44,6 +44,11 @@ impl OutputFormat {
     }
 
     /// Whether the container keeps the source's audio.
+    /// 4:2:0 chroma: the encoder needs even sizes.
+    pub fn subsampled_chroma(self) -> bool {
+        matches!(self, Self::Webm | Self::Mp4 | Self::Webp)
+    }
+
     pub fn carries_audio(self) -> bool {
         matches!(self, Self::Webm | Self::Mov | Self::Mp4)
     }

@@ -12,6 +12,8 @@ mod error;
 mod format;
 mod probe;
 mod process;
+mod scene;
+mod still;
 
 pub use cancel::Cancel;
 pub use decode::{DecodeOptions, FrameDecoder};
@@ -19,6 +21,8 @@ pub use encode::{EncodeSpec, FrameEncoder};
 pub use error::MediaError;
 pub use format::{Background, OutputFormat, ParseError};
 pub use probe::{probe, AudioInfo, MediaInfo, ProbeLimits, Rational};
+pub use scene::{Anchor, Backdrop, Composition, Fit, Placement, Scene, IMAGE_FORMATS};
+pub use still::{probe_image, ImageInfo};
 
 /// Demuxers vidmatte opens. Anything else (HLS/DASH playlists, concat lists,
 /// image2 patterns, raw streams) is refused before it can open other files.

@@ -50,6 +50,25 @@ pub fn composite(
     }
 }
 
+/// RGBA for a scene ffmpeg composes: the matte as alpha over colours kept
+/// everywhere (the model's foreground where it has one and α > 0, the frame
+/// elsewhere), so a blurred backdrop can be made from the same pixels.
+pub fn straight(rgb: &[u8], matte: &Matte, out: &mut Vec<u8>) {
+    let pixels = matte.alpha.len();
+    debug_assert_eq!(rgb.len(), pixels * 3);
+    let fg = matte.foreground.as_deref().unwrap_or(rgb);
+    out.clear();
+    out.reserve(pixels * 4);
+    for ((src, px), &a) in rgb
+        .chunks_exact(3)
+        .zip(fg.chunks_exact(3))
+        .zip(&matte.alpha)
+    {
+        let px = if a == 0 { src } else { px };
+        out.extend_from_slice(&[px[0], px[1], px[2], a]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +116,16 @@ mod tests {
             &mut out,
         );
         assert_eq!(&out[..8], &[0, 0, 255, 255, 200, 200, 200, 255]);
+    }
+
+    #[test]
+    fn straight_keeps_the_frame_where_alpha_is_zero() {
+        let rgb = [10, 20, 30, 40, 50, 60];
+        let mut m = matte(vec![0, 200]);
+        m.foreground = Some(vec![1, 2, 3, 4, 5, 6]);
+        let mut out = Vec::new();
+        straight(&rgb, &m, &mut out);
+        assert_eq!(out, vec![10, 20, 30, 0, 4, 5, 6, 200]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use vidmatte_media::{Background, OutputFormat, ProbeLimits};
+use vidmatte_media::{OutputFormat, ProbeLimits, Scene};
 use vidmatte_ml::ModelKind;
 
 use crate::PipelineError;
@@ -14,7 +14,10 @@ pub struct ProcessRequest {
     pub output: PathBuf,
     pub model: ModelKind,
     pub format: OutputFormat,
-    pub background: Background,
+    /// Backdrop and placement; a plain colour or transparency by default.
+    pub scene: Scene,
+    /// Processes only the first this many seconds (a preview).
+    pub preview_seconds: Option<f64>,
     /// Only for `pro`.
     pub prompt: Option<String>,
     /// Inference threads; `None` uses every core.
@@ -38,7 +41,8 @@ impl ProcessRequest {
             output: output.into(),
             model,
             format,
-            background: Background::Transparent,
+            scene: Scene::from(vidmatte_media::Background::Transparent),
+            preview_seconds: None,
             prompt: None,
             threads: None,
             smoothing: true,
@@ -49,7 +53,7 @@ impl ProcessRequest {
 
     /// Rejects combinations that cannot be honoured, before any work starts.
     pub fn validate(&self) -> Result<(), PipelineError> {
-        if self.format == OutputFormat::Mp4 && self.background == Background::Transparent {
+        if self.format == OutputFormat::Mp4 && !self.scene.is_opaque() {
             return Err(PipelineError::Invalid {
                 param: "output_format",
                 message: "mp4 cannot carry transparency: pick a background colour, or an alpha-capable format (webm, mov, gif, webp, png_sequence)".into(),
@@ -66,6 +70,13 @@ impl ProcessRequest {
                     message: "text_prompt must be 1 to 500 characters".into(),
                 })
             }
+            _ => Ok(()),
+        }?;
+        match self.preview_seconds {
+            Some(s) if !(s > 0.0 && s.is_finite()) => Err(PipelineError::Invalid {
+                param: "preview_duration",
+                message: "preview_duration must be a positive number of seconds".into(),
+            }),
             _ => Ok(()),
         }
     }

@@ -12,6 +12,7 @@ use vidmatte_media::{
 };
 use vidmatte_ml::{FrameRef, Matte, ModelStore, Segmenter, SegmenterOptions};
 
+use crate::composite::straight;
 use crate::{
     composite, PipelineError, ProcessRequest, Progress, SceneCuts, StageStats, TemporalSmoother,
 };
@@ -77,7 +78,9 @@ pub fn process_with(
     let decode_options = DecodeOptions {
         max_pixels: request.limits.max_pixels,
         timeout: request.timeout,
+        max_seconds: request.preview_seconds,
     };
+    let info = &previewed(info, request.preview_seconds);
     let mut decoder = FrameDecoder::open(&request.input, info, &decode_options, &stop)?;
     let spec = EncodeSpec {
         format: request.format,
@@ -87,7 +90,8 @@ pub fn process_with(
         audio_source: info.audio.as_ref().map(|_| request.input.clone()),
         audio_codec: info.audio.as_ref().map(|a| a.codec.clone()),
         duration_seconds: info.duration_seconds,
-        background: request.background,
+        scene: request.scene.clone(),
+        max_pixels: request.limits.max_pixels,
         timeout: request.timeout,
     };
     let mut encoder = FrameEncoder::create(spec, &request.output, &stop)?;
@@ -101,7 +105,7 @@ pub fn process_with(
     let (width, height) = decoder.frame_size();
     let frame_len = decoder.frame_len();
     let bytes_per_pixel = encoder.spec().bytes_per_pixel();
-    let background = request.background;
+    let background = request.scene.plain_background();
     let encoded = AtomicU64::new(0);
     let decoded_count = AtomicU64::new(0);
     let decoded = &decoded_count;
@@ -181,7 +185,10 @@ pub fn process_with(
             let mut pixels = Vec::with_capacity(width as usize * height as usize * bytes_per_pixel);
             for (frame, matte) in mattes_rx {
                 let t = Instant::now();
-                composite(&frame, &matte, background, bytes_per_pixel, &mut pixels);
+                match background {
+                    Some(bg) => composite(&frame, &matte, bg, bytes_per_pixel, &mut pixels),
+                    None => straight(&frame, &matte, &mut pixels),
+                }
                 composing += t.elapsed();
                 let _ = free_frames_tx.send(frame);
                 let _ = free_mattes_tx.send(matte);
@@ -298,6 +305,18 @@ pub fn process_with(
         decoded_seconds,
         warnings: segmenter.warnings(),
     })
+}
+
+/// What a preview of the first `seconds` will deliver: the probe's
+/// duration and frame count cut to it.
+fn previewed(info: &MediaInfo, seconds: Option<f64>) -> MediaInfo {
+    let mut info = info.clone();
+    if let Some(seconds) = seconds.filter(|s| *s < info.duration_seconds) {
+        info.duration_seconds = seconds;
+        let frames = (seconds * info.fps.as_f64()).round() as u64;
+        info.frame_count = info.frame_count.min(frames);
+    }
+    info
 }
 
 fn joined<T>(result: std::thread::Result<Result<T, PipelineError>>) -> Result<T, PipelineError> {

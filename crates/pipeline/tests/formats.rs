@@ -23,7 +23,7 @@ fn check(format: OutputFormat, background: Background) {
     let input = carphone_1s(dir.path());
     let output = dir.path().join(format!("out.{}", format.extension()));
     let mut request = ProcessRequest::new(&input, &output, ModelKind::Human, format);
-    request.background = background;
+    request.scene = background.into();
     request.threads = Some(2);
     let report = process(
         &request,

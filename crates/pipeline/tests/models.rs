@@ -72,7 +72,7 @@ fn audio_is_kept_where_the_container_takes_it() {
     ] {
         let output = dir.path().join(format!("out.{}", format.extension()));
         let mut request = ProcessRequest::new(&input, &output, ModelKind::Human, format);
-        request.background = background;
+        request.scene = background.into();
         process(
             &request,
             &ModelStore::from_env(),
@@ -136,11 +136,12 @@ fn odd_sizes_work_in_every_format() {
     for format in OutputFormat::ALL {
         let output = dir.path().join(format!("out.{}", format.extension()));
         let mut request = ProcessRequest::new(&odd, &output, ModelKind::Human, format);
-        request.background = if format == OutputFormat::Mp4 {
+        request.scene = if format == OutputFormat::Mp4 {
             Background::BLACK
         } else {
             Background::Transparent
-        };
+        }
+        .into();
         process(
             &request,
             &ModelStore::from_env(),

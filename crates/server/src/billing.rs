@@ -45,6 +45,11 @@ pub struct Charge {
     pub credits: i64,
 }
 
+/// The seconds a job will process: a preview's, or the whole video's.
+pub fn billed_length(duration: f64, preview: Option<f64>) -> f64 {
+    preview.map_or(duration, |p| p.min(duration))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

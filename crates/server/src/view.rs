@@ -8,6 +8,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use crate::clock::{now_ms, rfc3339};
+use crate::http::scene::{background_json, composition_json, Render};
 use crate::signing::Signer;
 use crate::store::{JobRow, JobStatus};
 use crate::Config;
@@ -44,6 +45,11 @@ impl JobView {
         };
         let parse =
             |text: &str, fallback: Value| serde_json::from_str::<Value>(text).unwrap_or(fallback);
+        let render = Render::parse(&job.render);
+        let bg_color = job
+            .bg_color
+            .as_deref()
+            .and_then(|c| serde_json::from_str::<[u8; 3]>(c).ok());
         json!({
             "success": true,
             "id": job.id,
@@ -56,6 +62,10 @@ impl JobView {
             "output_format": job.output_format,
             "bg_type": job.bg_type,
             "bg_color": job.bg_color.as_deref().map(|c| parse(c, Value::Null)),
+            "background": background_json(&job.bg_type, bg_color, &render),
+            "composition": render.composition.as_ref().map(composition_json),
+            "preview": render.preview_duration.is_some(),
+            "preview_duration": render.preview_duration,
             "video_url": job.video_url,
             "webhook_url": job.webhook_url,
             "metadata": parse(&job.metadata, json!({})),

@@ -15,6 +15,7 @@ use super::auth::Caller;
 use super::body::JsonBody;
 use super::error::{ApiError, ApiResult};
 use super::request_id::current_request_id;
+use super::scene::Render;
 use super::settings::{metadata, JobSettings};
 use super::urls::check_external;
 use crate::store::{JobStatus, KeyRow, NewJob, Stage, StartOverrides};
@@ -45,8 +46,9 @@ pub async fn create_job(
         Some(_) => return Err(ApiError::invalid("video_url", "video_url must be a string")),
     };
     let mut settings = JobSettings::default();
-    settings.apply(body)?;
+    settings.apply(body, app.config.max_pixels)?;
     settings.validate(&app.rules)?;
+    check_background_upload(app, key, &settings).await?;
     let metadata = metadata(body)?;
     let auto_start = match body.get("auto_start") {
         None | Some(Value::Null) => true,
@@ -65,6 +67,12 @@ pub async fn create_job(
             .upload(id, key.id)
             .await?
             .ok_or_else(|| ApiError::not_found("upload"))?;
+        if upload.duration_seconds.is_none() {
+            return Err(ApiError::invalid(
+                "video_url",
+                format!("upload {id} is a still image: use it as background.image_url, and a video as video_url"),
+            ));
+        }
         upload.duration_seconds
     } else {
         check_external(&video_url, "video_url", &app.rules)?;
@@ -84,10 +92,16 @@ pub async fn create_job(
         webhook_url: settings.webhook_url.clone(),
         metadata,
         duration_seconds,
+        render: settings.render.to_json(),
     };
     // With the duration known (uploads) the cost is too: refuse now rather
     // than fail later; a started job has it reserved as it is stored.
-    let cost = duration_seconds.map(|d| crate::billing::cost(&job.model, d));
+    let cost = duration_seconds.map(|d| {
+        crate::billing::cost(
+            &job.model,
+            crate::billing::billed_length(d, settings.render.preview_duration),
+        )
+    });
     if let (false, Some(cost), Some(balance)) = (start, cost, key.credits) {
         if cost > balance {
             return Err(ApiError::insufficient(crate::store::Insufficient {
@@ -111,6 +125,38 @@ pub async fn create_job(
         "Draft job created"
     };
     Ok((StatusCode::CREATED, Json(with_envelope(app, &row, message))))
+}
+
+/// A background picture or clip given as an upload must be one of the
+/// key's uploads, of the right kind.
+async fn check_background_upload(
+    app: &AppState,
+    key: &KeyRow,
+    settings: &JobSettings,
+) -> ApiResult<()> {
+    let Some((url, param)) = settings.background_source() else {
+        return Ok(());
+    };
+    let Some(id) = url.strip_prefix("upload://") else {
+        return Ok(());
+    };
+    let upload =
+        app.store.upload(id, key.id).await?.ok_or_else(|| {
+            ApiError::invalid(param, format!("{param}: no upload {id} for this key"))
+        })?;
+    let want_image = param == "background.image_url";
+    if upload.duration_seconds.is_none() != want_image {
+        let (is, wanted) = if want_image {
+            ("a video", "a PNG, JPEG or WebP picture")
+        } else {
+            ("a still image", "a video")
+        };
+        return Err(ApiError::invalid(
+            param,
+            format!("upload {id} is {is}; {param} takes {wanted}"),
+        ));
+    }
+    Ok(())
 }
 
 fn with_envelope(app: &AppState, row: &crate::store::JobRow, message: &str) -> Value {
@@ -202,9 +248,11 @@ pub async fn start(
             .as_deref()
             .and_then(|c| serde_json::from_str(c).ok()),
         webhook_url: job.webhook_url.clone(),
+        render: Render::parse(&job.render),
     };
-    settings.apply(&body)?;
+    settings.apply(&body, app.config.max_pixels)?;
     settings.validate(&app.rules)?;
+    check_background_upload(&app, &key, &settings).await?;
     let overrides = StartOverrides {
         model: settings.model.as_str().into(),
         text_prompt: settings.text_prompt.clone(),
@@ -212,10 +260,14 @@ pub async fn start(
         bg_type: settings.bg_type.clone(),
         bg_color: settings.bg_color_json(),
         webhook_url: settings.webhook_url.clone(),
+        render: settings.render.to_json(),
     };
-    let cost = job
-        .duration_seconds
-        .map(|d| crate::billing::cost(&overrides.model, d));
+    let cost = job.duration_seconds.map(|d| {
+        crate::billing::cost(
+            &overrides.model,
+            crate::billing::billed_length(d, settings.render.preview_duration),
+        )
+    });
     let row = app
         .store
         .start_draft(&id, key.id, &overrides, cost)

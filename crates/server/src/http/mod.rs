@@ -14,6 +14,7 @@ mod ops;
 mod outputs;
 pub mod rate_limit;
 mod request_id;
+pub(crate) mod scene;
 pub mod serve;
 mod settings;
 mod uploads;

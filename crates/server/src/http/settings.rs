@@ -2,10 +2,11 @@
 //! that every wrong value is a 400 naming its `param`.
 
 use serde_json::{Map, Value};
-use vidmatte_media::{Background, OutputFormat};
+use vidmatte_media::OutputFormat;
 use vidmatte_ml::ModelKind;
 
 use super::error::ApiError;
+use super::scene::{self, Render};
 
 /// The settings a draft's start may still change.
 #[derive(Clone, Debug)]
@@ -13,9 +14,12 @@ pub struct JobSettings {
     pub model: ModelKind,
     pub text_prompt: Option<String>,
     pub output_format: OutputFormat,
+    /// transparent, green, white, black, blue, custom, image, video or blur.
     pub bg_type: String,
     pub bg_color: Option<[u8; 3]>,
     pub webhook_url: Option<String>,
+    /// Background picture, clip, blur, composition and preview.
+    pub render: Render,
 }
 
 impl Default for JobSettings {
@@ -27,11 +31,22 @@ impl Default for JobSettings {
             bg_type: "transparent".into(),
             bg_color: None,
             webhook_url: None,
+            render: Render::default(),
         }
     }
 }
 
-const BG_TYPES: [&str; 6] = ["transparent", "green", "white", "black", "blue", "custom"];
+const BG_TYPES: [&str; 9] = [
+    "transparent",
+    "green",
+    "white",
+    "black",
+    "blue",
+    "custom",
+    "image",
+    "video",
+    "blur",
+];
 
 fn string<'a>(body: &'a Map<String, Value>, field: &str) -> Result<Option<&'a str>, ApiError> {
     match body.get(field) {
@@ -44,22 +59,45 @@ fn string<'a>(body: &'a Map<String, Value>, field: &str) -> Result<Option<&'a st
     }
 }
 
-fn color(value: &Value, param: &str) -> Result<[u8; 3], ApiError> {
-    let bad = || ApiError::invalid(param, format!("{param} must be 3 integers 0..255"));
-    let items = value.as_array().filter(|a| a.len() == 3).ok_or_else(bad)?;
-    let mut rgb = [0u8; 3];
-    for (slot, item) in rgb.iter_mut().zip(items) {
-        *slot = item
-            .as_u64()
-            .and_then(|v| u8::try_from(v).ok())
-            .ok_or_else(bad)?;
+/// One background field, from the flat `bg_*` name or the `background`
+/// object, parsed by `read`; both given must agree.
+fn field<T: PartialEq>(
+    body: &Map<String, Value>,
+    object: Option<&Map<String, Value>>,
+    (flat, nested): (&str, &str),
+    read: impl Fn(&Value, &str) -> Result<T, ApiError>,
+) -> Result<Option<T>, ApiError> {
+    let a = match body.get(flat) {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(read(v, flat)?),
+    };
+    let param = format!("background.{nested}");
+    let b = match object.and_then(|o| o.get(nested)) {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(read(v, &param)?),
+    };
+    match (a, b) {
+        (Some(a), Some(b)) if a != b => Err(ApiError::invalid(
+            "background",
+            format!("{param} disagrees with {flat}"),
+        )),
+        (a, b) => Ok(a.or(b)),
     }
-    Ok(rgb)
+}
+
+fn text(value: &Value, param: &str) -> Result<String, ApiError> {
+    match value {
+        Value::String(s) if !s.trim().is_empty() => Ok(s.trim().to_string()),
+        _ => Err(ApiError::invalid(
+            param,
+            format!("{param} must be a non-empty string"),
+        )),
+    }
 }
 
 impl JobSettings {
     /// Applies the fields present in `body` over the current settings.
-    pub fn apply(&mut self, body: &Map<String, Value>) -> Result<(), ApiError> {
+    pub fn apply(&mut self, body: &Map<String, Value>, max_pixels: u64) -> Result<(), ApiError> {
         if let Some(model) = string(body, "model")? {
             self.model = model
                 .parse()
@@ -76,97 +114,144 @@ impl JobSettings {
         if body.contains_key("webhook_url") {
             self.webhook_url = string(body, "webhook_url")?.map(String::from);
         }
-        let bg_type = string(body, "bg_type")?;
-        let bg_color = match body.get("bg_color") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(color(v, "bg_color")?),
-        };
-        let (alias_type, alias_color) = match body.get("background") {
-            None | Some(Value::Null) => (None, None),
-            Some(Value::Object(bg)) => {
-                let t = match bg.get("type") {
-                    None | Some(Value::Null) => None,
-                    Some(Value::String(s)) => Some(s.as_str()),
-                    Some(_) => {
-                        return Err(ApiError::invalid(
-                            "background.type",
-                            "background.type must be a string",
-                        ))
-                    }
-                };
-                let c = match bg.get("color") {
-                    None | Some(Value::Null) => None,
-                    Some(v) => Some(color(v, "background.color")?),
-                };
-                (t, c)
-            }
-            Some(_) => {
-                return Err(ApiError::invalid(
-                    "background",
-                    "background must be an object {\"type\", \"color\"}",
-                ))
-            }
-        };
-        if let (Some(a), Some(b)) = (bg_type, alias_type) {
-            if a != b {
-                return Err(ApiError::invalid(
-                    "background",
-                    format!("background.type {b:?} disagrees with bg_type {a:?}"),
-                ));
-            }
+        self.apply_background(body)?;
+        if let Some(value) = body.get("composition") {
+            self.render.composition = scene::composition(value, max_pixels)?;
         }
-        if let (Some(a), Some(b)) = (bg_color, alias_color) {
-            if a != b {
-                return Err(ApiError::invalid(
-                    "background",
-                    "background.color disagrees with bg_color",
-                ));
-            }
-        }
-        let new_type = bg_type.or(alias_type);
-        let new_color = bg_color.or(alias_color);
-        if let Some(t) = new_type {
-            if !BG_TYPES.contains(&t) {
-                return Err(ApiError::invalid(
-                    "bg_type",
-                    format!("bg_type must be one of {}, not {t:?}", BG_TYPES.join(", ")),
-                ));
-            }
-            self.bg_type = t.to_string();
-            self.bg_color = None;
-        }
-        if let Some(c) = new_color {
-            if new_type.is_none() {
-                self.bg_type = "custom".into();
-            }
-            self.bg_color = Some(c);
+        if let Some(value) = body.get("preview_duration") {
+            self.render.preview_duration = scene::preview(value)?;
         }
         Ok(())
     }
 
+    fn apply_background(&mut self, body: &Map<String, Value>) -> Result<(), ApiError> {
+        let object = match body.get("background") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(bg)) => Some(bg),
+            Some(_) => {
+                return Err(ApiError::invalid(
+                    "background",
+                    "background must be an object {\"type\", …}",
+                ))
+            }
+        };
+        let kind = field(body, object, ("bg_type", "type"), |v, p| {
+            let t = text(v, p)?;
+            let t = if t == "color" {
+                "custom".to_string()
+            } else {
+                t
+            };
+            if BG_TYPES.contains(&t.as_str()) {
+                Ok(t)
+            } else {
+                Err(ApiError::invalid(
+                    p,
+                    format!(
+                        "{p} must be one of color, {}, not {t:?}",
+                        BG_TYPES.join(", ")
+                    ),
+                ))
+            }
+        })?;
+        let color = field(body, object, ("bg_color", "color"), scene::color)?;
+        let image = field(body, object, ("bg_image_url", "image_url"), text)?;
+        let video = field(body, object, ("bg_video_url", "video_url"), text)?;
+        let radius = field(
+            body,
+            object,
+            ("bg_blur_radius", "radius"),
+            scene::blur_radius,
+        )?;
+        let fit = field(body, object, ("bg_fit", "fit"), scene::fit)?;
+        // A type, or the one its fields imply; changing it forgets the old
+        // type's fields.
+        let implied = kind.or_else(|| {
+            let wanted = if color.is_some() {
+                "custom"
+            } else if image.is_some() {
+                "image"
+            } else if video.is_some() {
+                "video"
+            } else if radius.is_some() {
+                "blur"
+            } else {
+                return None;
+            };
+            (wanted != self.bg_type).then(|| wanted.to_string())
+        });
+        if let Some(t) = implied {
+            self.bg_type = t;
+            self.bg_color = None;
+            self.render.clear_background();
+        }
+        self.bg_color = color.or(self.bg_color);
+        self.render.image_url = image.or(self.render.image_url.take());
+        self.render.video_url = video.or(self.render.video_url.take());
+        self.render.blur_radius = radius.or(self.render.blur_radius);
+        self.render.fit = fit.or(self.render.fit);
+        Ok(())
+    }
+
     /// Checks the settings as a whole.
-    pub fn validate(&self, rules: &super::urls::AddressRules) -> Result<Background, ApiError> {
-        let background = match (self.bg_type.as_str(), self.bg_color) {
+    pub fn validate(&self, rules: &super::urls::AddressRules) -> Result<(), ApiError> {
+        let r = &self.render;
+        let t = self.bg_type.as_str();
+        let misplaced = |param: &str, what: &str| {
+            ApiError::invalid(
+                param,
+                format!("{param} is only used with a background of type {what}"),
+            )
+        };
+        match (t, self.bg_color) {
             ("custom", None) => {
                 return Err(ApiError::invalid(
                     "bg_color",
-                    "bg_color (3 integers 0..255) is required when bg_type is custom",
+                    "bg_color (or background.color) is required for a colour background",
                 ))
             }
-            ("custom", Some(c)) => Background::Color(c),
-            (_, Some(_)) => {
-                return Err(ApiError::invalid(
-                    "bg_color",
-                    "bg_color is only used with bg_type custom",
-                ))
+            ("custom", Some(_)) => {}
+            (_, Some(_)) => return Err(misplaced("bg_color", "color (custom)")),
+            _ => {}
+        }
+        if t == "image" && r.image_url.is_none() {
+            return Err(ApiError::invalid(
+                "background.image_url",
+                "an image background needs background.image_url",
+            ));
+        }
+        if t == "video" && r.video_url.is_none() {
+            return Err(ApiError::invalid(
+                "background.video_url",
+                "a video background needs background.video_url",
+            ));
+        }
+        if t != "image" && r.image_url.is_some() {
+            return Err(misplaced("background.image_url", "image"));
+        }
+        if t != "video" && r.video_url.is_some() {
+            return Err(misplaced("background.video_url", "video"));
+        }
+        if t != "blur" && r.blur_radius.is_some() {
+            return Err(misplaced("background.radius", "blur"));
+        }
+        if !matches!(t, "image" | "video") && r.fit.is_some() {
+            return Err(misplaced("background.fit", "image or video"));
+        }
+        for (url, param) in [
+            (&r.image_url, "background.image_url"),
+            (&r.video_url, "background.video_url"),
+        ] {
+            match url {
+                Some(url) if url.starts_with("upload://") => {}
+                Some(url) => super::urls::check_external(url, param, rules)?,
+                None => {}
             }
-            (t, None) => Background::from_type(t, None)
-                .map_err(|e| ApiError::invalid("bg_type", e.to_string()))?,
-        };
-        if self.output_format == OutputFormat::Mp4 && background == Background::Transparent {
+        }
+        if self.output_format == OutputFormat::Mp4 && t == "transparent" {
             return Err(ApiError::invalid(
                 "output_format",
-                "mp4 cannot carry transparency: pick a background (bg_type green, white, black, blue or custom) or an alpha-capable format (webm, mov, gif, webp, png_sequence)",
+                "mp4 cannot carry transparency: pick a background (a colour, image, video or blur) or an alpha-capable format (webm, mov, gif, webp, png_sequence)",
             ));
         }
         if let Some(prompt) = &self.text_prompt {
@@ -187,12 +272,22 @@ impl JobSettings {
         if let Some(url) = &self.webhook_url {
             super::urls::check_external(url, "webhook_url", rules)?;
         }
-        Ok(background)
+        Ok(())
     }
 
     pub fn bg_color_json(&self) -> Option<String> {
         self.bg_color
             .map(|c| format!("[{},{},{}]", c[0], c[1], c[2]))
+    }
+
+    /// The picture or clip a job needs besides its video (uploads checked
+    /// by the caller).
+    pub fn background_source(&self) -> Option<(&str, &'static str)> {
+        match (&self.render.image_url, &self.render.video_url) {
+            (Some(url), _) => Some((url, "background.image_url")),
+            (_, Some(url)) => Some((url, "background.video_url")),
+            _ => None,
+        }
     }
 }
 
@@ -234,7 +329,7 @@ mod tests {
 
     fn apply(body: Value) -> Result<JobSettings, ApiError> {
         let mut s = JobSettings::default();
-        s.apply(body.as_object().unwrap())?;
+        s.apply(body.as_object().unwrap(), 3840 * 2160)?;
         s.validate(&super::super::urls::AddressRules::default())?;
         Ok(s)
     }

@@ -1,5 +1,6 @@
 //! `POST /v1/uploads` (and legacy `/api/upload`): one multipart field
-//! `file`, streamed to disk under the size limit, sniffed with ffprobe, then
+//! `file`, streamed to disk under the size limit, sniffed with ffprobe (a
+//! video, or a PNG/JPEG/WebP picture for image backgrounds), then
 //! (bucket storage) sent to the bucket in multipart parts.
 
 use axum::extract::{Multipart, State};
@@ -7,7 +8,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
-use vidmatte_media::{probe, Cancel, MediaError};
+use vidmatte_media::{probe, probe_image, Cancel, MediaError};
 
 use super::auth::{Caller, LegacyCaller};
 use super::error::{ApiError, ApiResult};
@@ -112,14 +113,25 @@ async fn receive(
     };
     let probe_path = path.clone();
     let limits = app.config.probe_limits();
-    let info = tokio::task::spawn_blocking(move || probe(&probe_path, &limits, &Cancel::new()))
-        .await
-        .map_err(ApiError::internal)?;
-    let info = info.map_err(|e| match e {
+    // A video, or else a still picture (for image backgrounds).
+    let sniffed = tokio::task::spawn_blocking(move || {
+        let cancel = Cancel::new();
+        match probe(&probe_path, &limits, &cancel) {
+            Err(MediaError::Unsupported(why)) => match probe_image(&probe_path, &limits, &cancel) {
+                Ok(image) => Ok(Sniffed::Image(image)),
+                Err(MediaError::Unsupported(_)) => Err(MediaError::Unsupported(why)),
+                Err(other) => Err(other),
+            },
+            other => other.map(Sniffed::Video),
+        }
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    let sniffed = sniffed.map_err(|e| match e {
         MediaError::Unsupported(why) => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            format!("not a video we can read: {why}"),
+            format!("not a video (or PNG, JPEG or WebP picture) we can read: {why}"),
         ),
         MediaError::OutsideLimits(why) => {
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unprocessable_video", why)
@@ -139,7 +151,10 @@ async fn receive(
         filename: filename.clone(),
         path: blob_key,
         size: size as i64,
-        duration_seconds: Some(info.duration_seconds),
+        duration_seconds: match &sniffed {
+            Sniffed::Video(info) => Some(info.duration_seconds),
+            Sniffed::Image(_) => None,
+        },
         created_at: now,
         expires_at: now + app.config.retention_seconds * 1000,
     };
@@ -148,13 +163,30 @@ async fn receive(
         guard.0 = None;
     }
     tracing::info!(video_id = %id, size, "upload stored");
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({
-            "success": true, "video_id": id, "video_url": format!("upload://{id}"),
-            "filename": filename, "size": size, "duration_seconds": info.duration_seconds,
-        })),
-    ))
+    let mut answer = json!({
+        "success": true, "video_id": id, "video_url": format!("upload://{id}"),
+        "filename": filename, "size": size,
+    });
+    let extra = match &sniffed {
+        Sniffed::Video(info) => json!({
+            "kind": "video", "duration_seconds": info.duration_seconds,
+            "width": info.width, "height": info.height,
+        }),
+        Sniffed::Image(image) => json!({
+            "kind": "image", "duration_seconds": null,
+            "width": image.width, "height": image.height,
+        }),
+    };
+    if let (Some(answer), Value::Object(extra)) = (answer.as_object_mut(), extra) {
+        answer.extend(extra);
+    }
+    Ok((StatusCode::CREATED, Json(answer)))
+}
+
+/// What an upload turned out to be.
+enum Sniffed {
+    Video(vidmatte_media::MediaInfo),
+    Image(vidmatte_media::ImageInfo),
 }
 
 /// Reads (and drops) a little more of a refused upload before answering, so

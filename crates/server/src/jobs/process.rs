@@ -94,7 +94,11 @@ pub(super) async fn run(
                 let _ = app.store.set_media(&job.id, owner, &info).await;
                 // External URLs: the cost is known only now.
                 if job.billing_status == BillingStatus::None && stopping.is_none() {
-                    let cost = billing::cost(&job.model, info.duration_seconds);
+                    let seconds = billing::billed_length(
+                        info.duration_seconds,
+                        crate::http::scene::Render::parse(&job.render).preview_duration,
+                    );
+                    let cost = billing::cost(&job.model, seconds);
                     match app.store.reserve(job.key_id, &job.id, &job.model, info.duration_seconds, cost).await {
                         Ok(Ok(())) => budget = limited.then_some(Budget { credits: cost }),
                         Ok(Err(short)) => {

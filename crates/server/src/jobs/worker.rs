@@ -12,9 +12,11 @@ use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tracing::Instrument;
-use vidmatte_media::{Background, OutputFormat};
+use vidmatte_media::{Backdrop, Background, OutputFormat, Scene};
 use vidmatte_ml::ModelKind;
 use vidmatte_pipeline::{ProcessRequest, Report};
+
+use crate::http::scene::Render;
 
 use super::input;
 use super::lease::{Lease, Stop};
@@ -189,23 +191,41 @@ async fn run_job(
     }
 }
 
-fn request_for(app: &AppState, job: &JobRow, input: PathBuf) -> Result<ProcessRequest, String> {
-    let model: ModelKind = job.model.parse()?;
-    let format: OutputFormat = job
-        .output_format
-        .parse()
-        .map_err(|e: vidmatte_media::ParseError| e.to_string())?;
+/// The colour (or transparency) of a job's `bg_type`/`bg_color`; `None`
+/// for a picture, clip or blur.
+fn fill_of(job: &JobRow) -> Result<Background, String> {
+    if matches!(job.bg_type.as_str(), "image" | "video" | "blur") {
+        return Ok(Background::Transparent);
+    }
     let color = job
         .bg_color
         .as_deref()
         .map(serde_json::from_str::<[u8; 3]>)
         .transpose()
         .map_err(|e| e.to_string())?;
-    let background = Background::from_type(&job.bg_type, color).map_err(|e| e.to_string())?;
+    Background::from_type(&job.bg_type, color).map_err(|e| e.to_string())
+}
+
+fn request_for(
+    app: &AppState,
+    job: &JobRow,
+    input: PathBuf,
+    backdrop: Backdrop,
+) -> Result<ProcessRequest, String> {
+    let model: ModelKind = job.model.parse()?;
+    let format: OutputFormat = job
+        .output_format
+        .parse()
+        .map_err(|e: vidmatte_media::ParseError| e.to_string())?;
+    let render = Render::parse(&job.render);
     let output = work_dir(app, &job.id).join(format!("output.{}", format.extension()));
     let mut request = ProcessRequest::new(input, output, model, format);
     request.limits = app.config.probe_limits();
-    request.background = background;
+    request.scene = Scene {
+        backdrop,
+        composition: render.composition,
+    };
+    request.preview_seconds = render.preview_duration;
     request.prompt = job.text_prompt.clone();
     request.threads = app.config.threads;
     Ok(request)
@@ -231,13 +251,16 @@ async fn input_of(
     lease: &Lease,
     slots: &Slots,
     worker: OwnedSemaphorePermit,
-) -> Result<(PathBuf, OwnedSemaphorePermit), Ending> {
+) -> Result<(PathBuf, Backdrop, OwnedSemaphorePermit), Ending> {
     let work = work_dir(app, &job.id);
+    let fill = fill_of(job).map_err(|m| Ending::Failed("invalid_request", m))?;
+    let failed = |(code, message)| Ending::Failed(code, message);
     if !input::needs_fetch(job) {
-        let path = input::resolve(app, job, &work)
+        let path = input::resolve(app, job, &work).await.map_err(failed)?;
+        let backdrop = input::backdrop(app, job, &work, fill)
             .await
-            .map_err(|(code, message)| Ending::Failed(code, message))?;
-        return Ok((path, worker));
+            .map_err(failed)?;
+        return Ok((path, backdrop, worker));
     }
     drop(worker);
     let fetch = unless_stopped(lease, Arc::clone(&slots.fetches).acquire_owned()).await?;
@@ -247,7 +270,10 @@ async fn input_of(
         .await;
     let path = unless_stopped(lease, input::resolve(app, job, &work))
         .await?
-        .map_err(|(code, message)| Ending::Failed(code, message))?;
+        .map_err(failed)?;
+    let backdrop = unless_stopped(lease, input::backdrop(app, job, &work, fill))
+        .await?
+        .map_err(failed)?;
     drop(fetch);
     let _ = app
         .store
@@ -255,7 +281,7 @@ async fn input_of(
         .await;
     let worker = unless_stopped(lease, Arc::clone(&slots.workers).acquire_owned()).await?;
     let worker = worker.map_err(|_| Ending::Stopped(Stop::Shutdown))?;
-    Ok((path, worker))
+    Ok((path, backdrop, worker))
 }
 
 async fn work(
@@ -275,11 +301,11 @@ async fn work(
             format!("creating the work folder: {e}"),
         );
     }
-    let (input, _worker) = match input_of(app, owner, job, lease, slots, worker).await {
+    let (input, backdrop, _worker) = match input_of(app, owner, job, lease, slots, worker).await {
         Ok(got) => got,
         Err(ending) => return ending,
     };
-    let request = match request_for(app, job, input) {
+    let request = match request_for(app, job, input, backdrop) {
         Ok(r) => r,
         Err(message) => return Ending::Failed("invalid_request", message),
     };

@@ -46,6 +46,8 @@ pub struct JobRow {
     pub completed_at: Option<i64>,
     /// JSON: event name → pending | sent | failed.
     pub webhook_events: String,
+    /// JSON: background picture, clip or blur, composition, preview.
+    pub render: String,
 }
 
 impl JobRow {
@@ -70,6 +72,7 @@ pub struct NewJob {
     pub webhook_url: Option<String>,
     pub metadata: String,
     pub duration_seconds: Option<f64>,
+    pub render: String,
 }
 
 /// Fields a draft's start may change (already validated together).
@@ -81,6 +84,7 @@ pub struct StartOverrides {
     pub bg_type: String,
     pub bg_color: Option<String>,
     pub webhook_url: Option<String>,
+    pub render: String,
 }
 
 #[async_trait]
@@ -176,8 +180,8 @@ macro_rules! impl_jobs {
                 };
                 let row: $crate::store::JobRow = sqlx::query_as(
                     "INSERT INTO jobs (id, key_id, request_id, status, stage, model, text_prompt, output_format, bg_type,
-                         bg_color, video_url, webhook_url, metadata, duration_seconds, created_at, queued_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING *",
+                         bg_color, video_url, webhook_url, metadata, duration_seconds, created_at, queued_at, render)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING *",
                 )
                 .bind(&job.id)
                 .bind(job.key_id)
@@ -195,6 +199,7 @@ macro_rules! impl_jobs {
                 .bind(job.duration_seconds)
                 .bind(now)
                 .bind(job.start.then_some(now))
+                .bind(&job.render)
                 .fetch_one(&mut *tx)
                 .await?;
                 if let (true, Some(cost)) = (job.start, cost) {
@@ -269,7 +274,7 @@ macro_rules! impl_jobs {
                 let mut tx = self.pool.begin().await?;
                 let row: Option<$crate::store::JobRow> = sqlx::query_as(
                     "UPDATE jobs SET status = 'processing', stage = 'queued', queued_at = $1, model = $2, text_prompt = $3,
-                         output_format = $4, bg_type = $5, bg_color = $6, webhook_url = $7
+                         output_format = $4, bg_type = $5, bg_color = $6, webhook_url = $7, render = $10
                      WHERE id = $8 AND key_id = $9 AND status = 'created' RETURNING *",
                 )
                 .bind($crate::clock::now_ms())
@@ -281,6 +286,7 @@ macro_rules! impl_jobs {
                 .bind(&settings.webhook_url)
                 .bind(id)
                 .bind(key_id)
+                .bind(&settings.render)
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some(row) = row else { return Ok(Ok(None)) };

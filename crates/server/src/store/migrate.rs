@@ -100,6 +100,7 @@ const TABLES: &[Table] = &[
             ("started_at", Int),
             ("completed_at", Int),
             ("webhook_events", Text),
+            ("render", Text),
         ],
     ),
     (

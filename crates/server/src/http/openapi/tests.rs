@@ -353,6 +353,7 @@ fn job_row(done: bool) -> crate::store::JobRow {
             "{}"
         }
         .into(),
+        render: r#"{"preview_duration": 1.5}"#.into(),
     }
 }
 

@@ -1,0 +1,121 @@
+//! Still pictures (background images): what ffprobe says of one PNG, JPEG or
+//! WebP file, checked against the pixel limit before anything decodes it.
+
+use std::io::Read;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::process::{args, Process};
+use crate::scene::IMAGE_FORMATS;
+use crate::{Cancel, MediaError, ProbeLimits};
+
+/// A picture's codec and size.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageInfo {
+    pub codec: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Deserialize)]
+struct Output {
+    #[serde(default)]
+    streams: Vec<Stream>,
+}
+
+#[derive(Deserialize)]
+struct Stream {
+    codec_name: Option<String>,
+    width: Option<u32>,
+    height: Option<u32>,
+}
+
+/// Probes `path` as a single PNG, JPEG or WebP picture within `limits`.
+pub fn probe_image(
+    path: &Path,
+    limits: &ProbeLimits,
+    cancel: &Cancel,
+) -> Result<ImageInfo, MediaError> {
+    let mut argv = args([
+        "-v",
+        "error",
+        "-hide_banner",
+        "-protocol_whitelist",
+        "file",
+        "-format_whitelist",
+        IMAGE_FORMATS,
+        "-print_format",
+        "json",
+        "-show_streams",
+    ]);
+    argv.push(path.as_os_str().to_owned());
+    let (process, pipes) = Process::spawn("ffprobe", &argv, false, true, limits.timeout, cancel)?;
+    let mut json = String::new();
+    if let Some(mut stdout) = pipes.stdout {
+        stdout
+            .read_to_string(&mut json)
+            .map_err(|e| MediaError::io("reading ffprobe output", e))?;
+    }
+    process.wait().map_err(|e| match e {
+        MediaError::Failed { .. } => {
+            MediaError::Unsupported("not a PNG, JPEG or WebP picture".into())
+        }
+        other => other,
+    })?;
+    parse_image_json(&json, limits)
+}
+
+fn parse_image_json(json: &str, limits: &ProbeLimits) -> Result<ImageInfo, MediaError> {
+    let out: Output = serde_json::from_str(json)?;
+    let stream = out
+        .streams
+        .into_iter()
+        .next()
+        .ok_or_else(|| MediaError::Unsupported("not a PNG, JPEG or WebP picture".into()))?;
+    let codec = stream.codec_name.unwrap_or_default();
+    if !matches!(codec.as_str(), "png" | "mjpeg" | "webp") {
+        return Err(MediaError::Unsupported(format!(
+            "a {codec} picture; PNG, JPEG or WebP are taken"
+        )));
+    }
+    let (width, height) = match (stream.width, stream.height) {
+        (Some(w), Some(h)) if w > 0 && h > 0 => (w, h),
+        _ => return Err(MediaError::Unsupported("the picture has no size".into())),
+    };
+    if u64::from(width) * u64::from(height) > limits.max_pixels
+        || width.max(height) > limits.max_side
+    {
+        return Err(MediaError::OutsideLimits(format!(
+            "the {width}x{height} picture is larger than allowed (at most {} pixels, {} per side)",
+            limits.max_pixels, limits.max_side
+        )));
+    }
+    Ok(ImageInfo {
+        codec,
+        width,
+        height,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pictures_within_limits_only() {
+        let limits = ProbeLimits::default();
+        let png = r#"{"streams":[{"codec_name":"png","width":640,"height":480}]}"#;
+        assert_eq!(parse_image_json(png, &limits).unwrap().width, 640);
+        let huge = r#"{"streams":[{"codec_name":"mjpeg","width":20000,"height":20000}]}"#;
+        assert!(matches!(
+            parse_image_json(huge, &limits),
+            Err(MediaError::OutsideLimits(_))
+        ));
+        let gif = r#"{"streams":[{"codec_name":"gif","width":10,"height":10}]}"#;
+        assert!(matches!(
+            parse_image_json(gif, &limits),
+            Err(MediaError::Unsupported(_))
+        ));
+    }
+}
