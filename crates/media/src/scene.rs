@@ -13,9 +13,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Background, OutputFormat, ParseError, Rational};
 
-/// Demuxers a background image is opened with: single PNG, JPEG or WebP
-/// files, never a pattern or a playlist.
-pub const IMAGE_FORMATS: &str = "png_pipe,jpeg_pipe,webp_pipe";
+/// The demuxer a background picture is opened with, forced (never chosen
+/// by the file's name): it reads one file by content, never a pattern or a
+/// playlist; [`crate::probe_image`] admits PNG, JPEG and WebP only.
+pub const IMAGE_FORMATS: &str = "image2pipe";
 
 /// How a background image or clip fills the canvas.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -280,7 +281,10 @@ impl Scene {
     pub(crate) fn inputs(&self, max_pixels: u64) -> Vec<OsString> {
         let (path, mut argv) = match &self.backdrop {
             // One still picture, read once and repeated by the graph.
-            Backdrop::Image { path, .. } => (path, vec!["-format_whitelist", IMAGE_FORMATS]),
+            Backdrop::Image { path, .. } => (
+                path,
+                vec!["-f", IMAGE_FORMATS, "-format_whitelist", IMAGE_FORMATS],
+            ),
             Backdrop::Video { path, .. } => (
                 path,
                 vec![

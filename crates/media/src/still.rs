@@ -43,6 +43,8 @@ pub fn probe_image(
         "-hide_banner",
         "-protocol_whitelist",
         "file",
+        "-f",
+        IMAGE_FORMATS,
         "-format_whitelist",
         IMAGE_FORMATS,
         "-print_format",
