@@ -1393,6 +1393,9 @@
     dl.href = url;
     dl.setAttribute('download', job.id + (job.preview ? '-preview' : '') + '.' + (FORMAT_EXT[fmt] || 'bin'));
     $('download-text').textContent = 'Download ' + (job.preview ? 'preview ' : '') + (FORMAT_NAME[fmt] || '');
+    // After a preview the whole run is the next step; its download comes second.
+    dl.classList.toggle('btn-primary', !job.preview);
+    dl.classList.toggle('btn-ghost', !!job.preview);
     dl.hidden = false;
     var meta = [MODEL_NAME[job.model] || job.model, FORMAT_NAME[fmt] || fmt, bgLabel(job)];
     if (job.preview) meta.unshift(sentence(previewLabel(job)).replace(/\.$/, ''));
