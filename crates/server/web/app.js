@@ -407,7 +407,8 @@
     return c;
   }
 
-  /** The canvas the server will draw on: {width, height, even, known}, or null when unknown. */
+  /** The canvas the server will draw on: {width, height (rounded up to even
+   *  where the format needs it), asked: [w, h], own}, or null while unknown. */
   function canvasSize() {
     var even = !!EVEN_FORMATS[radio('format')];
     if ($('canvas-on').checked) {
@@ -489,7 +490,6 @@
     var bgRect = $('pl-bg'), bgImg = $('pl-bg-image');
     bgImg.setAttribute('visibility', 'hidden');
     bgImg.removeAttribute('filter');
-    bgRect.removeAttribute('style');
     if (bg === 'transparent') {
       bgRect.setAttribute('fill', 'url(#pl-checker)');
     } else if (NAMED_COLORS[bg]) {
@@ -535,7 +535,7 @@
     } else if ($('canvas-on').checked) {
       words.push('Enter the canvas size');
     } else {
-      words.push('Canvas: the video’s size (known once a video is chosen)');
+      words.push(state.video ? 'Canvas: the video’s size (this browser can’t read it; the server will)' : 'Canvas: the video’s size (known once a video is chosen)');
     }
     if (vKnown) {
       words.push('subject ' + p.width + '×' + p.height + ' at x ' + p.x + ', y ' + p.y);
