@@ -1,4 +1,5 @@
-/* vidmatte web page: upload a video, remove its background, preview, download.
+/* vidmatte web page: upload a video, remove its background (or put another
+ * behind it, or place it on a canvas), preview, download.
  * Plain browser JavaScript, no framework, no build step. Talks to the same
  * server's /v1 API with the key kept in localStorage. */
 (function () {
@@ -35,6 +36,17 @@
     done: 'Done'
   };
   var STATUS_TEXT = { created: 'Draft', processing: 'Processing', completed: 'Done', failed: 'Failed', canceled: 'Canceled' };
+  var PREVIEW_SECONDS = 3;
+  var NAMED_COLORS = { green: [0, 255, 0], white: [255, 255, 255], black: [0, 0, 0], blue: [0, 0, 255] };
+  // Where each anchor puts the subject: [column, row], 0 = left/top, 1 = middle, 2 = right/bottom.
+  var ANCHORS = {
+    'top-left': [0, 0], top: [1, 0], 'top-right': [2, 0],
+    left: [0, 1], center: [1, 1], right: [2, 1],
+    'bottom-left': [0, 2], 'bottom-center': [1, 2], 'bottom-right': [2, 2]
+  };
+  // Formats stored as 4:2:0, whose canvas the server rounds up to even sizes.
+  var EVEN_FORMATS = { webm: true, mp4: true, webp: true };
+  var SCALE_MIN = 0.05, SCALE_MAX = 10;
 
   var state = {
     key: '',
@@ -44,6 +56,8 @@
     pricing: null,
     pendingFile: null,
     upload: null,        // {file, xhr, promise, result, error, duration}
+    video: null,         // {width, height, thumb, fromServer} of the chosen video, for the placement drawing
+    bgImage: null,       // {file, url, xhr, promise, result, error, width, height, waiting}
     inputs: {},          // video_url -> object URL of the local file (this session)
     job: null,
     follow: null,        // {id, controller, timer}
@@ -255,9 +269,30 @@
   function rgb2hex(c) {
     return '#' + c.map(function (v) { return ('0' + Math.max(0, Math.min(255, v | 0)).toString(16)).slice(-2); }).join('');
   }
+  function colorLabel(c) {
+    for (var name in NAMED_COLORS) {
+      var n = NAMED_COLORS[name];
+      if (n[0] === c[0] && n[1] === c[1] && n[2] === c[2]) return name;
+    }
+    return rgb2hex(c);
+  }
   function bgLabel(job) {
+    var bg = job.background;
+    if (bg && typeof bg === 'object' && bg.type) {
+      if (bg.type === 'image') return 'image background';
+      if (bg.type === 'video') return 'video background';
+      if (bg.type === 'blur') return 'blurred background' + (bg.radius ? ' (' + bg.radius + ')' : '');
+      if ((bg.type === 'color' || bg.type === 'custom') && Array.isArray(bg.color)) return colorLabel(bg.color);
+      if (typeof bg.color === 'string') return bg.color;
+      return bg.type;
+    }
     if (job.bg_type === 'custom' && Array.isArray(job.bg_color)) return rgb2hex(job.bg_color);
     return job.bg_type || 'transparent';
+  }
+  /** Words for a job that only processed its first seconds, or ''. */
+  function previewLabel(job) {
+    if (!job || !job.preview) return '';
+    return job.preview_duration ? 'preview of the first ' + duration(job.preview_duration) : 'preview';
   }
   /** A signed output URL on this page's own origin when it points at this server. */
   function localUrl(url) {
@@ -282,19 +317,39 @@
     var el = document.querySelector('input[name="' + name + '"][value="' + value + '"]');
     if (el && !el.disabled) el.checked = true;
   }
+  function blurRadius() {
+    var r = parseInt($('blur-input').value, 10);
+    return isFinite(r) ? Math.max(1, Math.min(100, r)) : 20;
+  }
+  /** The `background` object of the create body (the image's upload URL is
+   *  added once its upload has answered). */
+  function background() {
+    var bg = radio('bg');
+    if (bg === 'custom') return { type: 'color', color: $('color-input').value.toLowerCase() };
+    if (bg === 'image') return { type: 'image', image_url: null, fit: radio('fit') || 'cover' };
+    if (bg === 'blur') return { type: 'blur', radius: blurRadius() };
+    return { type: bg || 'transparent' };
+  }
   function options() {
-    var o = { model: radio('model'), output_format: radio('format'), bg_type: radio('bg') };
-    if (o.bg_type === 'custom') o.bg_color = hex2rgb($('color-input').value);
+    var o = { model: radio('model'), output_format: radio('format'), background: background() };
     if (o.model === 'pro') {
       var p = $('prompt-input').value.trim();
       if (p) o.text_prompt = p;
     }
+    var c = composition();
+    if (c) o.composition = c;
     return o;
   }
   function saveOptions() {
     save(STORE.opts, JSON.stringify({
       model: radio('model'), format: radio('format'), bg: radio('bg'),
-      color: $('color-input').value, prompt: $('prompt-input').value
+      color: $('color-input').value, prompt: $('prompt-input').value,
+      fit: radio('fit'), blur: $('blur-input').value,
+      comp: {
+        on: $('comp-on').checked, canvas: $('canvas-on').checked,
+        w: $('canvas-w').value, h: $('canvas-h').value, anchor: radio('anchor'),
+        scale: $('scale-input').value, x: $('offset-x').value, y: $('offset-y').value
+      }
     }));
   }
   function restoreOptions() {
@@ -306,7 +361,190 @@
     if (o.bg) setRadio('bg', o.bg);
     if (o.color && /^#[0-9a-f]{6}$/i.test(o.color)) $('color-input').value = o.color;
     if (typeof o.prompt === 'string') $('prompt-input').value = o.prompt;
+    if (o.fit) setRadio('fit', o.fit);
+    if (o.blur && /^\d+$/.test(o.blur)) $('blur-input').value = String(Math.max(1, Math.min(100, +o.blur)));
+    var c = o.comp;
+    if (c && typeof c === 'object') {
+      $('comp-on').checked = !!c.on;
+      $('canvas-on').checked = !!c.canvas;
+      var nums = { 'canvas-w': c.w, 'canvas-h': c.h, 'scale-input': c.scale, 'offset-x': c.x, 'offset-y': c.y };
+      Object.keys(nums).forEach(function (id) {
+        if (typeof nums[id] === 'string' && /^-?\d*\.?\d*$/.test(nums[id])) $(id).value = nums[id];
+      });
+      if (c.anchor && ANCHORS[c.anchor]) setRadio('anchor', c.anchor);
+      syncScaleRange();
+    }
   }
+  // ---------------------------------------------------------------- composition
+  function numberOf(id) {
+    var v = $(id).value.trim();
+    return v === '' ? NaN : Number(v);
+  }
+  function scaleValue() { return numberOf('scale-input'); }
+  /** Scale slider position (log scale, 0 = 1×) from the number box. */
+  function syncScaleRange() {
+    var v = scaleValue();
+    if (isFinite(v) && v > 0) $('scale-range').value = String(Math.round(Math.log(Math.min(SCALE_MAX, Math.max(SCALE_MIN, v))) / Math.LN10 * 1000));
+  }
+  function scaleFromRange() {
+    var v = Math.pow(10, Number($('scale-range').value) / 1000);
+    v = v < 1 ? Math.round(v * 100) / 100 : Math.round(v * 10) / 10;
+    return Math.max(SCALE_MIN, Math.min(SCALE_MAX, v));
+  }
+
+  /** The `composition` object of the create body, or null when placement is off. */
+  function composition() {
+    if (!$('comp-on').checked) return null;
+    var scale = scaleValue();
+    var c = {
+      foreground: {
+        anchor: radio('anchor') || 'center',
+        scale: isFinite(scale) ? Math.round(scale * 1000) / 1000 : scale,
+        offset: { x: numberOf('offset-x') || 0, y: numberOf('offset-y') || 0 }
+      }
+    };
+    if ($('canvas-on').checked) c.canvas = { width: numberOf('canvas-w'), height: numberOf('canvas-h') };
+    return c;
+  }
+
+  /** The canvas the server will draw on: {width, height (rounded up to even
+   *  where the format needs it), asked: [w, h], own}, or null while unknown. */
+  function canvasSize() {
+    var even = !!EVEN_FORMATS[radio('format')];
+    if ($('canvas-on').checked) {
+      var w = numberOf('canvas-w'), h = numberOf('canvas-h');
+      if (!(w >= 16 && h >= 16 && w % 1 === 0 && h % 1 === 0)) return null;
+      var ew = even ? w + (w % 2) : w, eh = even ? h + (h % 2) : h;
+      return { width: ew, height: eh, asked: [w, h], own: true };
+    }
+    var v = state.video;
+    if (v && v.width && v.height) return { width: v.width, height: v.height, asked: [v.width, v.height], own: false };
+    return null;
+  }
+
+  /** Where the subject lands on the canvas, the way the server places it:
+   *  fitted inside the canvas (contain), times scale, anchored, then moved by
+   *  the offset in canvas pixels. Sizes round to whole pixels, a middle
+   *  anchor rounds down. */
+  function placement(vw, vh, cw, ch, anchor, scale, ox, oy) {
+    var fit = Math.min(cw / vw, ch / vh);
+    var w = Math.max(1, Math.round(vw * fit * scale));
+    var h = Math.max(1, Math.round(vh * fit * scale));
+    var a = ANCHORS[anchor] || ANCHORS.center;
+    var x = a[0] === 0 ? 0 : a[0] === 2 ? cw - w : Math.floor((cw - w) / 2);
+    var y = a[1] === 0 ? 0 : a[1] === 2 ? ch - h : Math.floor((ch - h) / 2);
+    return { x: x + ox, y: y + oy, width: w, height: h };
+  }
+
+  /** Why the placement settings can't be sent, in words, or ''. */
+  function compProblem() {
+    if (!$('comp-on').checked) return '';
+    if ($('canvas-on').checked) {
+      var w = numberOf('canvas-w'), h = numberOf('canvas-h');
+      if (!(w >= 16 && w % 1 === 0) || !(h >= 16 && h % 1 === 0)) return 'The canvas needs a width and height of at least 16 whole pixels.';
+    }
+    var s = scaleValue();
+    if (!(s >= SCALE_MIN && s <= SCALE_MAX)) return 'The scale goes from 0.05 to 10.';
+    var x = numberOf('offset-x'), y = numberOf('offset-y');
+    if ((!isNaN(x) && x % 1 !== 0) || (!isNaN(y) && y % 1 !== 0)) return 'Offsets are whole pixels.';
+    var c = canvasSize();
+    if (c && (Math.abs(x || 0) > c.width || Math.abs(y || 0) > c.height)) {
+      return 'An offset can move the subject at most one canvas width (' + c.width + ' px) or height (' + c.height + ' px).';
+    }
+    return '';
+  }
+
+  function setAttrs(el, attrs) {
+    Object.keys(attrs).forEach(function (k) { el.setAttribute(k, String(attrs[k])); });
+  }
+
+  /** Redraws the small placement picture: the canvas, its background and the subject's rectangle. */
+  function renderPlacement() {
+    if ($('comp-panel').hidden) return;
+    var svg = $('place-svg');
+    var v = state.video;
+    var vKnown = !!(v && v.width && v.height);
+    var vw = vKnown ? v.width : 1920, vh = vKnown ? v.height : 1080;
+    var c = canvasSize();
+    var cw = c ? c.width : vw, ch = c ? c.height : vh;
+    var s = scaleValue();
+    if (!(s > 0)) s = 1;
+    s = Math.max(SCALE_MIN, Math.min(SCALE_MAX, s));
+    var p = placement(vw, vh, cw, ch, radio('anchor') || 'center', s,
+      Math.round(numberOf('offset-x')) || 0, Math.round(numberOf('offset-y')) || 0);
+
+    svg.setAttribute('viewBox', '0 0 ' + cw + ' ' + ch);
+    svg.dataset.canvas = cw + 'x' + ch;
+    svg.dataset.video = vKnown ? vw + 'x' + vh : '';
+    svg.dataset.fg = [p.x, p.y, p.width, p.height].join(',');
+    ['pl-clip-rect', 'pl-bg', 'pl-frame'].forEach(function (id) { setAttrs($(id), { x: 0, y: 0, width: cw, height: ch }); });
+    var cell = Math.max(cw, ch) / 24;
+    setAttrs($('pl-checker'), { width: cell * 2, height: cell * 2 });
+    setAttrs($('pl-checker').querySelector('.pl-ca'), { width: cell * 2, height: cell * 2 });
+    Array.prototype.forEach.call($('pl-checker').querySelectorAll('.pl-cell'), function (r) {
+      setAttrs(r, { width: cell, height: cell, x: r.classList.contains('pl-cell2') ? cell : 0, y: r.classList.contains('pl-cell2') ? cell : 0 });
+    });
+
+    // The background.
+    var bg = radio('bg');
+    var bgRect = $('pl-bg'), bgImg = $('pl-bg-image');
+    bgImg.setAttribute('visibility', 'hidden');
+    bgImg.removeAttribute('filter');
+    if (bg === 'transparent') {
+      bgRect.setAttribute('fill', 'url(#pl-checker)');
+    } else if (NAMED_COLORS[bg]) {
+      bgRect.setAttribute('fill', rgb2hex(NAMED_COLORS[bg]));
+    } else if (bg === 'custom') {
+      bgRect.setAttribute('fill', $('color-input').value);
+    } else if (bg === 'image') {
+      bgRect.setAttribute('fill', '#000');
+      var im = state.bgImage;
+      if (im && im.url) {
+        var fit = radio('fit') || 'cover';
+        setAttrs(bgImg, { href: im.url, x: 0, y: 0, width: cw, height: ch,
+          preserveAspectRatio: fit === 'contain' ? 'xMidYMid meet' : fit === 'stretch' ? 'none' : 'xMidYMid slice' });
+        bgImg.setAttribute('visibility', 'visible');
+      } else {
+        bgRect.setAttribute('fill', 'url(#pl-checker)');
+      }
+    } else if (bg === 'blur') {
+      bgRect.setAttribute('fill', '#7b8194');
+      if (v && v.thumb) {
+        // The original frame, covering the canvas, blurred about as much (in canvas pixels) as asked.
+        setAttrs(bgImg, { href: v.thumb, x: 0, y: 0, width: cw, height: ch, preserveAspectRatio: 'xMidYMid slice', filter: 'url(#pl-blur)' });
+        $('pl-blur-amount').setAttribute('stdDeviation', String(blurRadius() / 2 * Math.max(cw / vw, ch / vh)));
+        bgImg.setAttribute('visibility', 'visible');
+      }
+    }
+
+    // The subject.
+    setAttrs($('pl-fg'), p);
+    setAttrs($('pl-fg-outline'), p);
+    var fgImg = $('pl-fg-image');
+    if (v && v.thumb) {
+      setAttrs(fgImg, { href: v.thumb, x: p.x, y: p.y, width: p.width, height: p.height });
+      fgImg.setAttribute('visibility', 'visible');
+    } else {
+      fgImg.setAttribute('visibility', 'hidden');
+    }
+
+    var words = [];
+    if (c) {
+      words.push('Canvas ' + cw + '×' + ch + (c.own ? '' : ' (the video’s size)'));
+      if (c.own && (c.asked[0] !== cw || c.asked[1] !== ch)) words.push('rounded up to even for ' + (FORMAT_NAME[radio('format')] || ''));
+    } else if ($('canvas-on').checked) {
+      words.push('Enter the canvas size');
+    } else {
+      words.push(state.video ? 'Canvas: the video’s size (this browser can’t read it; the server will)' : 'Canvas: the video’s size (known once a video is chosen)');
+    }
+    if (vKnown) {
+      words.push('subject ' + p.width + '×' + p.height + ' at x ' + p.x + ', y ' + p.y);
+    } else {
+      words.push('the subject drawn as a 16:9 video until yours is read');
+    }
+    $('place-text').textContent = words.join(' · ');
+  }
+
   function rate(model) {
     return state.pricing && state.pricing[model] != null ? state.pricing[model] : null;
   }
@@ -317,18 +555,35 @@
     $('prompt-field').hidden = model !== 'pro';
     $('format-hint').textContent = FORMAT_INFO[format] || '';
     $('color-field').hidden = bg !== 'custom';
+    $('image-field').hidden = bg !== 'image';
+    $('blur-field').hidden = bg !== 'blur';
     var c = $('color-input').value;
     $('custom-swatch').style.background = bg === 'custom' ? c : '';
     $('color-value').textContent = c + ' · ' + hex2rgb(c).join(', ');
+    $('blur-value').textContent = blurRadius() + ' px';
     var hint = $('bg-hint');
     if (format === 'mp4' && bg === 'transparent') {
-      hint.textContent = 'MP4 can’t store transparency. Pick a background colour — or choose WebM, MOV, WebP or PNG zip to keep it transparent.';
+      hint.textContent = 'MP4 can’t store transparency. Pick a background — or choose WebM, MOV, WebP or PNG zip to keep it transparent.';
       hint.hidden = false;
-    } else if (format === 'gif' && bg === 'transparent') {
-      hint.hidden = true;
     } else {
       hint.hidden = true;
     }
+    var bgNote = $('bg-note');
+    if ((bg === 'image' || bg === 'blur') && format !== 'mp4') {
+      bgNote.textContent = 'With ' + (bg === 'image' ? 'an image' : 'a blurred') + ' background the result has no transparency — MP4 is smaller and plays everywhere.';
+      bgNote.hidden = false;
+    } else {
+      bgNote.hidden = true;
+    }
+    var compOn = $('comp-on').checked;
+    $('comp-panel').hidden = !compOn;
+    var canvasOn = $('canvas-on').checked;
+    ['canvas-w', 'canvas-h', 'canvas-preset'].forEach(function (id) { $(id).disabled = !canvasOn; });
+    $('canvas-size').classList.toggle('off', !canvasOn);
+    var problem = compProblem();
+    $('comp-problem').textContent = problem;
+    $('comp-problem').hidden = !problem;
+    renderPlacement();
     saveOptions();
     updateStart();
   }
@@ -379,6 +634,7 @@
       loadJobs();
       loadPricing();
       if (state.pendingFile) { var f = state.pendingFile; state.pendingFile = null; startUpload(f); }
+      if (state.bgImage && state.bgImage.waiting) uploadBgImage(state.bgImage);
       resumeJob();
     }, function (err) {
       if (state.key !== key) return;
@@ -446,6 +702,7 @@
     clearAlerts();
     var url = URL.createObjectURL(file);
     setInputPreview(url);
+    probeVideo(url);
     $('dropzone').classList.add('compact');
     if (!state.key || !state.keyOk) {
       state.pendingFile = { file: file, url: url };
@@ -480,6 +737,7 @@
     if (state.upload && state.upload.xhr && !state.upload.result) state.upload.xhr.abort();
     var up = { file: file, url: pending.url, xhr: null, result: null, error: null, duration: null, started: Date.now() };
     state.upload = up;
+    renderRunFull();
     showUploadPanel(file, 'Uploading… 0% of ' + bytes(file.size), 0);
     // Duration from the local file, for the credit estimate before the upload finishes.
     var probe = document.createElement('video');
@@ -487,44 +745,22 @@
     probe.onloadedmetadata = function () { if (!up.duration && isFinite(probe.duration)) { up.duration = probe.duration; updateStart(); } };
     probe.src = pending.url;
 
-    up.promise = new Promise(function (resolve, reject) {
-      var xhr = new XMLHttpRequest();
-      up.xhr = xhr;
-      xhr.open('POST', 'v1/uploads');
-      xhr.setRequestHeader('X-Api-Key', state.key);
-      xhr.setRequestHeader('Accept', 'application/json');
-      xhr.upload.onprogress = function (e) {
-        if (state.upload !== up || !e.lengthComputable) return;
-        var pct = e.loaded / e.total * 100;
+    up.promise = sendUpload(up, {
+      progress: function (loaded, total) {
+        if (state.upload !== up) return;
+        var pct = loaded / total * 100;
         var secs = (Date.now() - up.started) / 1000;
-        var speed = secs > 0.5 ? ' · ' + bytes(e.loaded / secs) + '/s' : '';
+        var speed = secs > 0.5 ? ' · ' + bytes(loaded / secs) + '/s' : '';
         $('upload-detail').textContent = pct >= 100
           ? 'Checking the video…'
-          : 'Uploading… ' + Math.floor(pct) + '% of ' + bytes(e.total) + speed;
+          : 'Uploading… ' + Math.floor(pct) + '% of ' + bytes(total) + speed;
         setBar($('upload-bar'), pct, pct >= 100);
-      };
-      xhr.upload.onload = function () {
+      },
+      sent: function () {
         if (state.upload !== up) return;
         $('upload-detail').textContent = 'Checking the video…';
         setBar($('upload-bar'), 100, true);
-      };
-      xhr.onload = function () {
-        var data = null;
-        try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
-        if (xhr.status >= 200 && xhr.status < 300 && data && data.video_url) {
-          resolve(data);
-        } else {
-          var hdr = { get: function (n) { return xhr.getResponseHeader(n); } };
-          reject(errorFrom(xhr.status, data, hdr));
-        }
-      };
-      xhr.onerror = function () {
-        reject(new ApiError(0, 'network', 'the connection closed during the upload'));
-      };
-      xhr.onabort = function () { reject(new ApiError(0, 'aborted', 'upload replaced')); };
-      var form = new FormData();
-      form.append('file', file, file.name);
-      xhr.send(form);
+      }
     });
 
     up.promise.then(function (res) {
@@ -532,6 +768,14 @@
       if (res.duration_seconds != null) up.duration = res.duration_seconds;
       state.inputs[res.video_url] = pending.url;
       if (state.upload !== up) return;
+      // The server's own reading of the size, when it says it, is the one the placement uses.
+      if (res.width > 0 && res.height > 0 && state.video && state.video.url === pending.url) {
+        state.video.width = res.width;
+        state.video.height = res.height;
+        state.video.fromServer = true;
+        renderPlacement();
+        updateStart();
+      }
       var panel = $('upload');
       panel.classList.add('done');
       $('upload-detail').textContent = 'Uploaded · ' + [bytes(res.size), duration(res.duration_seconds)].filter(Boolean).join(' · ');
@@ -552,26 +796,203 @@
     });
   }
 
+  /** POSTs `holder.file` to /v1/uploads; sets holder.xhr. Resolves with the
+   *  answer (which has a video_url, for images too), rejects with an ApiError
+   *  (code 'aborted' when replaced). */
+  function sendUpload(holder, on) {
+    return new Promise(function (resolve, reject) {
+      var xhr = new XMLHttpRequest();
+      holder.xhr = xhr;
+      xhr.open('POST', 'v1/uploads');
+      xhr.setRequestHeader('X-Api-Key', state.key);
+      xhr.setRequestHeader('Accept', 'application/json');
+      xhr.upload.onprogress = function (e) {
+        if (e.lengthComputable && on.progress) on.progress(e.loaded, e.total);
+      };
+      xhr.upload.onload = function () { if (on.sent) on.sent(); };
+      xhr.onload = function () {
+        var data = null;
+        try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
+        if (xhr.status >= 200 && xhr.status < 300 && data && data.video_url) {
+          resolve(data);
+        } else {
+          var hdr = { get: function (n) { return xhr.getResponseHeader(n); } };
+          reject(errorFrom(xhr.status, data, hdr));
+        }
+      };
+      xhr.onerror = function () {
+        reject(new ApiError(0, 'network', 'the connection closed during the upload'));
+      };
+      xhr.onabort = function () { reject(new ApiError(0, 'aborted', 'upload replaced')); };
+      var form = new FormData();
+      form.append('file', holder.file, holder.file.name);
+      xhr.send(form);
+    });
+  }
+
+  /** Reads the chosen video's size and a small first frame in the browser,
+   *  for the placement drawing (the upload's answer may correct the size). */
+  function probeVideo(url) {
+    var v = { url: url, width: null, height: null, thumb: null, fromServer: false };
+    state.video = v;
+    var el = document.createElement('video');
+    el.muted = true;
+    el.playsInline = true;
+    el.preload = 'auto';
+    el.onloadedmetadata = function () {
+      if (state.video !== v || v.fromServer || !el.videoWidth) return;
+      v.width = el.videoWidth;
+      v.height = el.videoHeight;
+      renderPlacement();
+      updateStart();
+    };
+    el.onloadeddata = function () {
+      if (state.video !== v || !el.videoWidth) return;
+      try {
+        var k = Math.min(1, 320 / el.videoWidth);
+        var c = document.createElement('canvas');
+        c.width = Math.max(1, Math.round(el.videoWidth * k));
+        c.height = Math.max(1, Math.round(el.videoHeight * k));
+        c.getContext('2d').drawImage(el, 0, 0, c.width, c.height);
+        v.thumb = c.toDataURL('image/jpeg', 0.8);
+      } catch (e) { /* a picture is a nicety */ }
+      el.removeAttribute('src');
+      el.load();
+      renderPlacement();
+    };
+    el.src = url;
+  }
+
+  // ---------------------------------------------------------------- background image
+  function handleBgImage(file) {
+    if (!file) return;
+    if (!/^image\/(png|jpeg|webp)$/i.test(file.type || '') && !/\.(png|jpe?g|webp)$/i.test(file.name)) {
+      showAlert({ title: 'That isn’t a PNG, JPEG or WebP image.', detail: '“' + file.name + '” is ' + (file.type || 'an unknown type') + '. Choose a PNG, JPEG or WebP picture for the background.' });
+      return;
+    }
+    var old = state.bgImage;
+    if (old && old.xhr && !old.result) old.xhr.abort();
+    if (old && old.url) URL.revokeObjectURL(old.url);
+    var im = { file: file, url: URL.createObjectURL(file), xhr: null, promise: null, result: null, error: null, width: null, height: null, waiting: false };
+    state.bgImage = im;
+    var probe = new Image();
+    probe.onload = function () {
+      if (state.bgImage !== im) return;
+      if (!im.width) { im.width = probe.naturalWidth; im.height = probe.naturalHeight; }
+      renderBgImage();
+    };
+    probe.src = im.url;
+    setRadio('bg', 'image');
+    if (!state.key || !state.keyOk) {
+      im.waiting = true;
+      renderBgImage('Waiting for your API key…');
+      showAlert({ code: 'missing_api_key', title: 'Enter your API key first.', detail: 'The image uploads as soon as the key is accepted.' });
+      onOptionsChanged();
+      return;
+    }
+    uploadBgImage(im);
+    onOptionsChanged();
+  }
+
+  function uploadBgImage(im) {
+    im.waiting = false;
+    im.error = null;
+    renderBgImage('Uploading… 0%');
+    setBar($('bg-image-bar'), 0);
+    $('bg-image-bar').hidden = false;
+    im.promise = sendUpload(im, {
+      progress: function (loaded, total) {
+        if (state.bgImage !== im) return;
+        var pct = loaded / total * 100;
+        renderBgImage(pct >= 100 ? 'Checking the image…' : 'Uploading… ' + Math.floor(pct) + '% of ' + bytes(total));
+        setBar($('bg-image-bar'), pct, pct >= 100);
+      },
+      sent: function () {
+        if (state.bgImage !== im) return;
+        renderBgImage('Checking the image…');
+        setBar($('bg-image-bar'), 100, true);
+      }
+    });
+    im.promise.then(function (res) {
+      im.result = res;
+      if (res.width > 0 && res.height > 0) { im.width = res.width; im.height = res.height; }
+      if (state.bgImage !== im) return;
+      $('bg-image-bar').hidden = true;
+      renderBgImage();
+      updateStart();
+    }, function (err) {
+      im.error = err;
+      if (state.bgImage !== im || err.code === 'aborted') return;
+      $('bg-image-bar').hidden = true;
+      var f = friendly(err);
+      if (err.code === 'unsupported_media_type') f = { title: 'That image can’t be read by the server.', detail: 'Choose a PNG, JPEG or WebP picture.' + (err.message ? ' (' + sentence(err.message).replace(/\.$/, '') + ')' : '') };
+      else if (err.code === 'unprocessable_video') f = { title: 'That image is outside the server’s limits.', detail: sentence(err.message) || 'It may have too many pixels.' };
+      else if (err.code === 'network') f = { title: 'The image upload was interrupted.', detail: 'Check your connection and choose the image again.' };
+      renderBgImage('Upload failed — ' + f.title.replace(/\.$/, ''));
+      showAlert(err.code === 'network' || err.code === 'unsupported_media_type' || err.code === 'unprocessable_video' ? f : err);
+      if (err.status === 401) { state.keyOk = false; renderKeyChip(); compactKey(false); }
+      updateStart();
+    });
+  }
+
+  /** The image field's name, thumbnail and state line. */
+  function renderBgImage(detail) {
+    var im = state.bgImage;
+    var thumb = $('bg-image-thumb');
+    if (!im) {
+      $('bg-image-name').textContent = 'No image chosen';
+      $('bg-image-detail').textContent = 'PNG, JPEG or WebP';
+      thumb.hidden = true;
+      $('bg-image-badge').hidden = false;
+      $('image-swatch').style.backgroundImage = '';
+      return;
+    }
+    $('bg-image-name').textContent = im.file.name;
+    $('bg-image-name').title = im.file.name;
+    if (thumb.getAttribute('src') !== im.url) thumb.src = im.url;
+    thumb.hidden = false;
+    $('bg-image-badge').hidden = true;
+    $('image-swatch').style.backgroundImage = 'url("' + im.url + '")';
+    if (detail === undefined) {
+      detail = im.error ? 'Upload failed — choose the image again'
+        : im.result ? 'Uploaded · ' + [bytes(im.result.size || im.file.size), im.width ? im.width + '×' + im.height : ''].filter(Boolean).join(' · ')
+        : im.waiting ? 'Waiting for your API key…' : 'Uploading…';
+    }
+    $('bg-image-detail').textContent = detail;
+    $('image-field').classList.toggle('failed', !!im.error);
+    renderPlacement();
+  }
+
   // ---------------------------------------------------------------- start
   function updateStart() {
     var btn = $('start'), note = $('start-note');
     var o = { model: radio('model'), format: radio('format'), bg: radio('bg') };
     var up = state.upload;
+    var im = state.bgImage;
     var reason = '';
     if (!state.key || !state.keyOk) reason = 'Enter your API key in step 1.';
     else if (!up && !state.pendingFile) reason = 'Choose a video first.';
     else if (up && up.error) reason = 'The upload failed — choose the file again.';
-    else if (o.format === 'mp4' && o.bg === 'transparent') reason = 'MP4 needs a background colour.';
+    else if (o.format === 'mp4' && o.bg === 'transparent') reason = 'MP4 needs a background.';
+    else if (o.bg === 'image' && !im) reason = 'Choose a background image.';
+    else if (o.bg === 'image' && im.error) reason = 'The background image upload failed — choose the image again.';
+    else if (compProblem()) reason = compProblem();
     btn.disabled = !!reason || !!state.creating;
+    $('preview').disabled = btn.disabled;
     var text = reason;
     if (!reason) {
       var parts = [];
-      if (up && !up.result) parts.push('The job starts as soon as the upload finishes.');
+      var waiting = (up && !up.result) || (o.bg === 'image' && !im.result);
+      if (waiting) parts.push('The job starts as soon as the upload' + ((up && !up.result) && (o.bg === 'image' && !im.result) ? 's finish.' : ' finishes.'));
       var r = rate(o.model), d = up && up.duration;
       if (r != null && d) {
         var cost = Math.ceil(r * d / 60);
         parts.push('About ' + number(cost) + ' credit' + (cost === 1 ? '' : 's') + ' for ' + duration(d) + ' with ' + MODEL_NAME[o.model] +
           (state.unlimited ? ' (unlimited key).' : state.remaining != null ? ' — you have ' + number(state.remaining) + '.' : '.'));
+        if (d > PREVIEW_SECONDS) {
+          var pcost = Math.ceil(r * PREVIEW_SECONDS / 60);
+          parts.push('A ' + PREVIEW_SECONDS + ' s preview: about ' + number(pcost) + ' credit' + (pcost === 1 ? '' : 's') + '.');
+        }
       }
       text = parts.join(' ');
     }
@@ -583,18 +1004,25 @@
     return 'web-' + Date.now() + '-' + Math.random().toString(36).slice(2);
   }
 
-  function startJob() {
+  /** Creates and follows a job with the chosen settings; with `preview`, one
+   *  that processes only the first PREVIEW_SECONDS. */
+  function startJob(preview) {
     var up = state.upload;
     if (!up || state.creating) return;
     var body = options();
+    var im = body.background.type === 'image' ? state.bgImage : null;
+    if (body.background.type === 'image' && (!im || !im.promise)) return;
+    if (preview) body.preview_duration = PREVIEW_SECONDS;
     state.creating = true;
-    var btn = $('start');
-    btn.disabled = true;
-    btn.textContent = up.result ? 'Starting…' : 'Waiting for the upload…';
+    var btn = preview ? $('preview') : $('start');
+    $('start').disabled = true;
+    $('preview').disabled = true;
+    btn.textContent = up.result && (!im || im.result) ? 'Starting…' : 'Waiting for the upload…';
     var idem = newIdempotencyKey();
-    up.promise.then(function (res) {
+    Promise.all([up.promise, im ? im.promise : null]).then(function (res) {
       btn.textContent = 'Starting…';
-      body.video_url = res.video_url;
+      body.video_url = res[0].video_url;
+      if (im) body.background.image_url = res[1].video_url;
       return api('v1/jobs', { method: 'POST', body: body, idempotencyKey: idem });
     }).then(function (res) {
       var job = res.job || res;
@@ -608,11 +1036,13 @@
       }
     }).catch(function (err) {
       if (err && err.code === 'aborted') return;
-      if (!state.upload || state.upload.error !== err) showAlert(err);
+      var shown = (state.upload && state.upload.error === err) || (state.bgImage && state.bgImage.error === err);
+      if (!shown) showAlert(err);
       if (err.status === 402) refreshCredits();
     }).then(function () {
       state.creating = false;
-      btn.textContent = 'Remove background';
+      $('start').textContent = 'Remove background';
+      $('preview').textContent = 'Preview ' + PREVIEW_SECONDS + ' s';
       updateStart();
     });
   }
@@ -734,6 +1164,11 @@
       else if (!opts.fresh) setInputPreview(null, 'The original of an earlier job isn’t kept in this browser.');
     }
 
+    var badge = $('preview-badge');
+    badge.hidden = !job.preview;
+    badge.textContent = job.preview_duration ? 'Preview · ' + duration(job.preview_duration) : 'Preview';
+    badge.title = job.preview ? 'Only the first ' + (job.preview_duration ? duration(job.preview_duration) : 'seconds') + ' of the video were processed' : '';
+
     var chip = $('job-chip');
     chip.hidden = false;
     chip.className = 'chip s-' + job.status;
@@ -787,6 +1222,7 @@
       setResultPlaceholder(job.status === 'canceled' ? 'Canceled — nothing to show.' : 'No result — see the message above.');
     }
     $('again').hidden = !TERMINAL[job.status];
+    renderRunFull();
     markCurrentInList();
 
     if (statusChanged && sameJob && TERMINAL[job.status]) {
@@ -794,6 +1230,14 @@
       loadJobs();
       refreshCredits();
     }
+  }
+
+  /** After a finished preview of the video still chosen above, the whole run is one click away. */
+  function renderRunFull() {
+    var job = state.job;
+    var up = state.upload;
+    $('run-full').hidden = !(job && job.preview && job.status === 'completed' &&
+      up && up.result && up.result.video_url === job.video_url);
   }
 
   function progressInfo(job) {
@@ -836,6 +1280,7 @@
     dl.setAttribute('href', '#');
     $('result-meta').textContent = '';
     $('again').hidden = true;
+    $('run-full').hidden = true;
   }
   function setResultPlaceholder(text) {
     var box = $('result-box');
@@ -946,10 +1391,14 @@
     }
     var dl = $('download');
     dl.href = url;
-    dl.setAttribute('download', job.id + '.' + (FORMAT_EXT[fmt] || 'bin'));
-    $('download-text').textContent = 'Download ' + (FORMAT_NAME[fmt] || '');
+    dl.setAttribute('download', job.id + (job.preview ? '-preview' : '') + '.' + (FORMAT_EXT[fmt] || 'bin'));
+    $('download-text').textContent = 'Download ' + (job.preview ? 'preview ' : '') + (FORMAT_NAME[fmt] || '');
+    // After a preview the whole run is the next step; its download comes second.
+    dl.classList.toggle('btn-primary', !job.preview);
+    dl.classList.toggle('btn-ghost', !!job.preview);
     dl.hidden = false;
     var meta = [MODEL_NAME[job.model] || job.model, FORMAT_NAME[fmt] || fmt, bgLabel(job)];
+    if (job.preview) meta.unshift(sentence(previewLabel(job)).replace(/\.$/, ''));
     if (job.output_expires_at) meta.push('link valid until ' + new Date(job.output_expires_at).toLocaleString());
     $('result-meta').textContent = meta.join(' · ');
   }
@@ -1035,7 +1484,8 @@
       main.className = 'job-main';
       var title = document.createElement('span');
       title.className = 'job-title';
-      title.textContent = (MODEL_NAME[job.model] || job.model) + ' · ' + (FORMAT_NAME[job.output_format] || job.output_format) + ' · ' + bgLabel(job);
+      title.textContent = (MODEL_NAME[job.model] || job.model) + ' · ' + (FORMAT_NAME[job.output_format] || job.output_format) + ' · ' + bgLabel(job) +
+        (job.preview ? ' · ' + previewLabel(job) : '');
       var sub = document.createElement('span');
       sub.className = 'job-sub';
       var subBits = [job.id];
@@ -1157,13 +1607,60 @@
     });
     $('upload-change').addEventListener('click', function () { $('file-input').click(); });
 
-    Array.prototype.forEach.call(document.querySelectorAll('input[name=model], input[name=format], input[name=bg]'), function (el) {
+    Array.prototype.forEach.call(document.querySelectorAll('input[name=model], input[name=format], input[name=bg], input[name=fit], input[name=anchor]'), function (el) {
       el.addEventListener('change', onOptionsChanged);
     });
     $('color-input').addEventListener('input', onOptionsChanged);
     $('prompt-input').addEventListener('input', saveOptions);
+    $('blur-input').addEventListener('input', onOptionsChanged);
+    $('bg-image-input').addEventListener('change', function () {
+      if (this.files && this.files.length) handleBgImage(this.files[0]);
+      this.value = '';
+    });
 
-    $('start').addEventListener('click', startJob);
+    $('comp-on').addEventListener('change', onOptionsChanged);
+    $('canvas-on').addEventListener('change', function () {
+      // A first canvas starts at the video's size (or full HD), to be edited from there.
+      if (this.checked && !$('canvas-w').value && !$('canvas-h').value) {
+        var v = state.video;
+        $('canvas-w').value = String(v && v.width ? v.width : 1920);
+        $('canvas-h').value = String(v && v.height ? v.height : 1080);
+      }
+      onOptionsChanged();
+    });
+    ['canvas-w', 'canvas-h', 'offset-x', 'offset-y'].forEach(function (id) {
+      $(id).addEventListener('input', function () {
+        if (id === 'canvas-w' || id === 'canvas-h') $('canvas-preset').value = '';
+        onOptionsChanged();
+      });
+    });
+    $('canvas-preset').addEventListener('change', function () {
+      var m = /^(\d+)x(\d+)$/.exec(this.value);
+      if (!m) return;
+      $('canvas-w').value = m[1];
+      $('canvas-h').value = m[2];
+      onOptionsChanged();
+    });
+    $('scale-range').addEventListener('input', function () {
+      $('scale-input').value = String(scaleFromRange());
+      onOptionsChanged();
+    });
+    $('scale-input').addEventListener('input', function () {
+      syncScaleRange();
+      onOptionsChanged();
+    });
+    $('comp-reset').addEventListener('click', function () {
+      setRadio('anchor', 'center');
+      $('scale-input').value = '1';
+      syncScaleRange();
+      $('offset-x').value = '0';
+      $('offset-y').value = '0';
+      onOptionsChanged();
+    });
+
+    $('start').addEventListener('click', function () { startJob(false); });
+    $('preview').addEventListener('click', function () { startJob(true); });
+    $('run-full').addEventListener('click', function () { startJob(false); });
     $('cancel').addEventListener('click', cancelJob);
     $('again').addEventListener('click', function () {
       document.querySelector('.workspace .card').scrollIntoView({ behavior: 'smooth', block: 'start' });

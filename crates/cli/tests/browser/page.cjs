@@ -1,6 +1,8 @@
 // Browser test of the web page at `/`: a real Chromium drives the page against
 // a running `vidmatte serve`, uploads a real clip, processes it with a real
-// model and checks the result really is transparent and downloads as WebM.
+// model and checks the result really is transparent and downloads as WebM;
+// then checks the placement drawing and runs a 3-second preview with a
+// blurred background.
 //
 //   node crates/cli/tests/browser/page.cjs <base_url> <api_key> <clip_path> <download_dir>
 //
@@ -20,7 +22,8 @@ if (!baseArg || !apiKey || !clipPath || !downloadDir) {
 }
 const base = baseArg.replace(/\/+$/, '') + '/';
 const PROCESS_TIMEOUT_MS = Number(process.env.VIDMATTE_BROWSER_TIMEOUT_MS || 240000);
-const OVERALL_TIMEOUT_MS = PROCESS_TIMEOUT_MS + 120000;
+// Two jobs are processed: the full run and the preview.
+const OVERALL_TIMEOUT_MS = 2 * PROCESS_TIMEOUT_MS + 180000;
 
 let browser = null;
 let page = null;
@@ -225,11 +228,126 @@ async function main() {
   const itemText = (await item.innerText()).replace(/\s+/g, ' ');
   check(/done/i.test(itemText) && /light/i.test(itemText) && /webm/i.test(itemText), `the list entry reads: ${itemText}`);
 
+  // ---- placement: the drawing puts the subject where the server will.
+  // 640x360 canvas, bottom-center, scale 0.5: fitted inside the canvas
+  // (contain), halved, centred horizontally, on the bottom edge.
+  step = 'placement drawing';
+  await page.check('[data-testid=comp-on]');
+  await page.waitForSelector('[data-testid=comp-panel]:not([hidden])', { timeout: 10000 });
+  await page.check('[data-testid=canvas-on]');
+  await page.fill('[data-testid=canvas-w]', '640');
+  await page.fill('[data-testid=canvas-h]', '360');
+  await page.click('[data-testid=anchor-bottom-center]');
+  await page.fill('[data-testid=scale-input]', '0.5');
+  // The video's size comes from the upload's answer or the browser reading the file.
+  await page.waitForFunction(() => {
+    const svg = document.querySelector('[data-testid=placement]');
+    return svg && /^\d+x\d+$/.test(svg.dataset.video || '');
+  }, null, { timeout: 30000, polling: 250 });
+  const drawn = await page.evaluate(() => {
+    const svg = document.querySelector('[data-testid=placement]');
+    const r = document.querySelector('[data-testid=placement-fg]');
+    const num = (a) => Number(r.getAttribute(a));
+    return {
+      canvas: svg.dataset.canvas, video: svg.dataset.video, viewBox: svg.getAttribute('viewBox'),
+      x: num('x'), y: num('y'), width: num('width'), height: num('height'),
+      text: document.querySelector('[data-testid=placement-text]').textContent,
+    };
+  });
+  {
+    const [vw, vh] = drawn.video.split('x').map(Number);
+    const fit = Math.min(640 / vw, 360 / vh);
+    const w = Math.round(vw * fit * 0.5), h = Math.round(vh * fit * 0.5);
+    const want = { x: Math.floor((640 - w) / 2), y: 360 - h, width: w, height: h };
+    check(drawn.canvas === '640x360' && drawn.viewBox === '0 0 640 360', `the drawing's canvas is not 640x360: ${JSON.stringify(drawn)}`);
+    check(['x', 'y', 'width', 'height'].every((k) => Math.abs(drawn[k] - want[k]) <= 1),
+      `the subject is drawn at ${JSON.stringify(drawn)}, expected ${JSON.stringify(want)}`);
+    check(drawn.text.includes(`${want.width}×${want.height}`), `the placement caption reads: ${drawn.text}`);
+  }
+  // Placement off again: the preview below is sent without a composition.
+  await page.uncheck('[data-testid=comp-on]');
+  await page.waitForSelector('[data-testid=comp-panel]', { state: 'hidden', timeout: 10000 });
+
+  // ---- a 3-second preview over the blurred original background.
+  step = 'choose the blur background';
+  await page.click('[data-testid=bg-blur]');
+  check(await page.isChecked('#bg-blur'), 'background blur not selected');
+  await page.waitForSelector('[data-testid=blur-field]:not([hidden])', { timeout: 10000 });
+  const radius = Number(await page.inputValue('[data-testid=blur-input]'));
+  check(radius >= 1 && radius <= 100, `blur radius out of range: ${radius}`);
+
+  step = 'start a preview';
+  await page.waitForSelector('[data-testid=preview]:not([disabled])', { timeout: 30000 });
+  const isCreate = (r) => r.method() === 'POST' && /\/v1\/jobs$/.test(new URL(r.url()).pathname);
+  const previewStart = Date.now();
+  const [createReq] = await Promise.all([
+    page.waitForRequest(isCreate, { timeout: 60000 }),
+    page.click('[data-testid=preview]'),
+  ]);
+  const sent = createReq.postDataJSON();
+  check(sent && sent.preview_duration === 3, `the preview was created without preview_duration 3: ${JSON.stringify(sent)}`);
+  check(sent.background && sent.background.type === 'blur' && sent.background.radius === radius,
+    `the preview's background is not blur with radius ${radius}: ${JSON.stringify(sent)}`);
+  check(!('composition' in sent), `a composition was sent with placement off: ${JSON.stringify(sent)}`);
+  check(/^upload:\/\//.test(sent.video_url || ''), `the preview does not use the uploaded video: ${JSON.stringify(sent)}`);
+  const createRes = await createReq.response();
+  check(createRes && createRes.ok(), `creating the preview answered ${createRes && createRes.status()}: ${createRes && await createRes.text()}`);
+  const createdBody = await createRes.json();
+  const previewId = (createdBody.job || createdBody).id || createdBody.id;
+  check(/^job_/.test(previewId || '') && previewId !== jobId, `no new job id for the preview: ${JSON.stringify(createdBody)}`);
+
+  step = 'wait for the preview';
+  await page.waitForFunction((id) => {
+    const c = document.querySelector('[data-testid=job-status]');
+    return !!c && c.dataset.jobId === id && ['completed', 'failed', 'canceled'].includes(c.dataset.status);
+  }, previewId, { timeout: PROCESS_TIMEOUT_MS, polling: 250 });
+  const previewStatus = await page.getAttribute('[data-testid=job-status]', 'data-status');
+  if (previewStatus !== 'completed') {
+    throw new Error(`the preview ended ${previewStatus}: ${(await page.locator('[data-testid=job-error]').innerText()).trim()}`);
+  }
+  const previewMs = Date.now() - previewStart;
+
+  step = 'the preview job as the API reads it';
+  const jobRes = await page.request.get(`${base}v1/jobs/${previewId}`, { headers: { 'X-Api-Key': apiKey } });
+  check(jobRes.ok(), `GET the preview job answered ${jobRes.status()}`);
+  const previewJob = await jobRes.json();
+  check(previewJob.preview === true && previewJob.preview_duration === 3,
+    `the job is not marked as a 3 s preview: preview ${previewJob.preview}, preview_duration ${previewJob.preview_duration}`);
+  check(previewJob.background && previewJob.background.type === 'blur',
+    `the job's background is not blur: ${JSON.stringify(previewJob.background)}`);
+
+  step = 'the preview is labelled and downloads';
+  await page.waitForSelector('[data-testid=preview-badge]:not([hidden])', { timeout: 10000 });
+  const badge = await page.locator('[data-testid=preview-badge]').innerText();
+  check(/preview/i.test(badge), `the preview badge reads: ${badge}`);
+  check(/preview/i.test(await page.locator('[data-testid=result-meta]').innerText()), 'the result line does not say preview');
+  await page.waitForSelector('[data-testid=run-full]:not([hidden])', { timeout: 10000 });
+  check(await page.locator('[data-testid=run-full]').isEnabled(), 'the full run is not one click away after the preview');
+  const previewLink = page.locator('[data-testid=download]');
+  await previewLink.waitFor({ state: 'visible', timeout: 15000 });
+  const [previewDownload] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }), previewLink.click()]);
+  const previewFailure = await previewDownload.failure();
+  check(!previewFailure, `preview download failed: ${previewFailure}`);
+  const previewFile = path.join(downloadDir, previewDownload.suggestedFilename() || `${previewId}-preview.webm`);
+  check(previewFile !== file, `the preview downloads under the full run's name: ${previewFile}`);
+  await previewDownload.saveAs(previewFile);
+  const previewBytes = fs.readFileSync(previewFile);
+  const previewMagic = previewBytes.subarray(0, 4).toString('hex');
+  check(previewBytes.length > 0 && previewMagic === '1a45dfa3', `the preview download is not WebM (${previewBytes.length} bytes, magic ${previewMagic})`);
+  const previewItem = page.locator(`[data-testid=job-item][data-job-id="${previewId}"]`);
+  await previewItem.waitFor({ state: 'visible', timeout: 15000 });
+  const previewItemText = (await previewItem.innerText()).replace(/\s+/g, ' ');
+  check(/done/i.test(previewItemText) && /preview/i.test(previewItemText), `the preview's list entry reads: ${previewItemText}`);
+
   step = 'screenshots';
+  // The placement controls open, to see them in the screenshots and on a phone.
+  await page.check('[data-testid=comp-on]');
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(downloadDir, 'page-1280x800.png') });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: path.join(downloadDir, 'page-390x844.png'), fullPage: true });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  check(overflow <= 0, `the page scrolls sideways on a 390 px phone by ${overflow} px`);
 
   check(pageErrors.length === 0, `uncaught errors in the page: ${pageErrors.join(' ; ')}`);
   await browser.close();
@@ -244,6 +362,8 @@ async function main() {
     stages_seen: [...seenStages],
     preview: pixels,
     download: { file, bytes: bytes.length, magic },
+    placement: drawn,
+    preview_job: { id: previewId, ms: previewMs, body: sent, download_bytes: previewBytes.length },
     wrong_key_message: wrongKeyText,
   }));
   process.exit(0);
