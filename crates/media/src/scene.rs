@@ -334,7 +334,10 @@ impl Scene {
             }
             Backdrop::Image { fit, .. } => {
                 graph.push(format!(
-                    "[1:v]{},setsar=1,format=rgba,loop=loop=-1:size=1:start=0,setpts=N*{}/{}/TB[bg]",
+                    // Scaled once, then repeated; `fps` stamps the repeats
+                    // on the frames' clock (setpts alone rounds in the
+                    // picture's time base and loses frames).
+                    "[1:v]{},setsar=1,format=rgba,loop=loop=-1:size=1:start=0,setpts=N*{}/{}/TB,fps={fps}[bg]",
                     fit.filters(cw, ch),
                     fps.den,
                     fps.num
