@@ -2,10 +2,10 @@
 //! `--keys` API keys (made through the admin API), each sending a paced mix
 //! of requests — an idempotent draft create, a poll of that job, a list, a
 //! credits read — with rate limiting and idempotency on. Meanwhile each key
-//! cancels one of its drafts every few seconds, which emits `job.canceled`
-//! to a webhook receiver in this process: the time from sending the cancel
-//! to the delivery's arrival bounds the webhook latency. Prints figures, asserts
-//! nothing.
+//! cancels one of its drafts every few seconds, which emits `job.failed`
+//! (`error_code: canceled`) to a webhook receiver in this process: the time
+//! from sending the cancel to the delivery's arrival bounds the webhook
+//! latency. Prints figures, asserts nothing.
 //!
 //!   cargo run --release --example api_load -- --base http://127.0.0.1:8080 \
 //!       --admin-token T [--keys 100] [--rate 9] [--seconds 20]

@@ -72,6 +72,7 @@ async fn main() -> anyhow::Result<()> {
             video_url: "upload://vid_bench".into(),
             webhook_url: None,
             metadata: "{}".into(),
+            warnings: "[]".into(),
             duration_seconds: Some(1.0),
             render: "{}".into(),
         };

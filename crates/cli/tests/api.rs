@@ -264,7 +264,7 @@ fn errors_in_the_contract_shape() {
             "bg_color",
         ),
         (
-            json!({"video_url": "https://example.com/a.mp4", "text_prompt": "dog"}),
+            json!({"video_url": "https://example.com/a.mp4", "text_prompt": " "}),
             "text_prompt",
         ),
         (
@@ -281,7 +281,7 @@ fn errors_in_the_contract_shape() {
             "webhook_url",
         ),
         (
-            json!({"video_url": "https://example.com/a.mp4", "metadata": {"a": 1}}),
+            json!({"video_url": "https://example.com/a.mp4", "metadata": ["a"]}),
             "metadata",
         ),
     ] {
@@ -426,8 +426,12 @@ fn cancel_a_running_job() {
     let asked = std::time::Instant::now();
     let job = server.wait_terminal(id, 30);
     assert_eq!(
-        (job["status"].as_str(), job["error_code"].as_str()),
-        (Some("canceled"), Some("canceled"))
+        (
+            job["status"].as_str(),
+            job["stage"].as_str(),
+            job["error_code"].as_str()
+        ),
+        (Some("failed"), Some("canceled"), Some("canceled"))
     );
     assert!(
         asked.elapsed() < std::time::Duration::from_secs(5),
@@ -725,7 +729,7 @@ fn credits_are_reserved_charged_and_released_once() {
             job["billing_status"].as_str(),
             job["credits_charged"].as_i64()
         ),
-        (Some("canceled"), Some("released"), Some(0))
+        (Some("failed"), Some("released"), Some(0))
     );
     let (_, credits) = server.get_as(key, "/v1/credits");
     assert_eq!(

@@ -88,7 +88,8 @@ fn webhooks_are_signed_retried_and_deduplicated() {
         "{job}"
     );
 
-    // A canceled draft announces job.canceled; an unreachable source job.failed.
+    // A canceled draft announces job.failed (error_code canceled); an
+    // unreachable source job.failed too, after its job.started.
     let (_, draft) = server.post(
         "/v1/jobs",
         &json!({"video_url": upload["video_url"], "auto_start": false, "webhook_url": hooks.url()}),
@@ -102,10 +103,16 @@ fn webhooks_are_signed_retried_and_deduplicated() {
     );
     let broken_id = broken["id"].as_str().unwrap().to_string();
     assert_eq!(server.wait_terminal(&broken_id, 60)["status"], "failed");
-    wait_until(20, "job.canceled and job.failed", || {
+    wait_until(20, "both job.failed", || {
         hooks.events_of(&draft_id).len() == 1 && hooks.events_of(&broken_id).len() == 2
     });
-    assert_eq!(hooks.events_of(&draft_id)[0].0, "job.canceled");
+    assert_eq!(hooks.events_of(&draft_id)[0].0, "job.failed");
+    let canceled = hooks.accepted()[&hooks.events_of(&draft_id)[0].1].json();
+    assert_eq!(
+        (&canceled["data"]["status"], &canceled["data"]["error_code"]),
+        (&json!("failed"), &json!("canceled")),
+        "{canceled}"
+    );
     let names: Vec<String> = hooks
         .events_of(&broken_id)
         .into_iter()

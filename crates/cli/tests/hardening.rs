@@ -183,7 +183,8 @@ fn the_usage_summary_sums_the_charges_of_jobs_that_ran() {
         charged += job["credits_charged"].as_i64().unwrap();
         seconds += job["duration_seconds"].as_f64().unwrap();
     }
-    // A draft, and a draft canceled before it ran: no seconds processed.
+    // A draft, and a draft canceled before it ran: they never ran, so the
+    // summary leaves them out.
     server.create_job_as(
         &key,
         &json!({"video_url": upload["video_url"], "auto_start": false}),
@@ -202,7 +203,8 @@ fn the_usage_summary_sums_the_charges_of_jobs_that_ran() {
     assert_eq!(summary["credits"].as_i64(), Some(charged), "{summary}");
     let summed = summary["seconds"].as_f64().unwrap();
     assert!((summed - seconds).abs() < 1e-6, "{summary} vs {seconds}");
-    assert_eq!(summary["jobs"], 4, "{summary}");
+    assert_eq!(summary["jobs"], 2, "{summary}");
+    assert_eq!(summary["by_status"], json!({"completed": 2}), "{summary}");
 }
 
 /// An HTTP source that promises 1 MB and sends one byte a second; `closed`
@@ -294,8 +296,12 @@ fn a_dripping_source_holds_no_worker_and_honours_cancel() {
     assert_eq!(status, 200);
     let job = server.wait_terminal_as(&server.key, &slow, 60);
     assert_eq!(
-        (job["status"].as_str(), job["error_code"].as_str()),
-        (Some("canceled"), Some("canceled")),
+        (
+            job["status"].as_str(),
+            job["stage"].as_str(),
+            job["error_code"].as_str()
+        ),
+        (Some("failed"), Some("canceled"), Some("canceled")),
         "{job}"
     );
     wait_until(60, "the download to be dropped", || {
@@ -399,7 +405,11 @@ fn cancel_then_kill_9_then_restart_ends_the_job() {
     node.start_again();
 
     let job = node.wait_terminal_as(&key, &id, 300);
-    assert_eq!(job["status"], "canceled", "{job}");
+    assert_eq!(
+        (job["status"].as_str(), job["error_code"].as_str()),
+        (Some("failed"), Some("canceled")),
+        "{job}"
+    );
     assert_eq!(job["credits_charged"], 0, "{job}");
     assert_eq!(job["billing_status"], "released", "{job}");
     assert_eq!(usage_kinds(&node, &key, &id), ["release", "reserve"]);

@@ -300,9 +300,9 @@ fn a_webhook_refused_at_delivery_fails_at_once() {
     // The retry is due 5-10 s after the first attempt, or once a lease left
     // by the stopped server runs out (60 s).
     let job = after.wait_for_as(&key, &id, 180, |j| {
-        j["webhook_events"]["job.canceled"] != "pending"
+        j["webhook_events"]["job.failed"] != "pending"
     });
-    assert_eq!(job["webhook_events"]["job.canceled"], "failed", "{job}");
+    assert_eq!(job["webhook_events"]["job.failed"], "failed", "{job}");
     assert_eq!(
         hooks.all().len(),
         attempts,

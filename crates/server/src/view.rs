@@ -1,7 +1,9 @@
 //! The job object exactly as the contract shows it (status, output_url and
 //! error at the top level, where the vendor's SDKs read them), with signed
-//! output URLs. Used by HTTP responses and by webhook bodies, which the
-//! store renders inside the transaction that records the event.
+//! output URLs. A canceled job reads `status: failed`, `error_code:
+//! canceled`, `stage: canceled` (see `JobStatus::reported`). Used by HTTP
+//! responses, server-sent events and webhook bodies, which the store
+//! renders inside the transaction that records the event.
 
 use std::sync::Arc;
 
@@ -54,8 +56,8 @@ impl JobView {
             "success": true,
             "id": job.id,
             "object": "job",
-            "status": job.status,
-            "stage": job.stage,
+            "status": job.status.reported(),
+            "stage": job.status.reported_stage(job.stage),
             "progress": job.progress,
             "model": job.model,
             "text_prompt": job.text_prompt,

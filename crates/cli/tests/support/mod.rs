@@ -427,11 +427,9 @@ impl Server {
     }
 
     pub fn wait_terminal_as(&self, key: &str, id: &str, seconds: u64) -> Value {
+        // What the vendor's SDKs wait for (a canceled job reads `failed`).
         self.wait_for_as(key, id, seconds, |j| {
-            matches!(
-                j["status"].as_str(),
-                Some("completed" | "failed" | "canceled")
-            )
+            matches!(j["status"].as_str(), Some("completed" | "failed"))
         })
     }
 

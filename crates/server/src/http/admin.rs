@@ -32,7 +32,10 @@ pub async fn config(State(app): State<AppState>, _: Admin) -> Json<Value> {
 
 pub async fn list_keys(State(app): State<AppState>, _: Admin) -> ApiResult<Json<Value>> {
     let keys: Vec<Value> = app.store.list_keys().await?.iter().map(key_json).collect();
-    Ok(Json(json!({"success": true, "keys": keys})))
+    // `items` is the vendor's name for the list (its admin example reads it).
+    Ok(Json(
+        json!({"success": true, "keys": keys.clone(), "items": keys}),
+    ))
 }
 
 pub async fn create_key(

@@ -91,6 +91,7 @@ pub async fn create_job(
         video_url,
         webhook_url: settings.webhook_url.clone(),
         metadata,
+        warnings: warnings_json(&settings),
         duration_seconds,
         render: settings.render.to_json(),
     };
@@ -159,9 +160,14 @@ async fn check_background_upload(
     Ok(())
 }
 
+/// The job's `warnings` before it runs, as stored (a JSON array).
+fn warnings_json(settings: &JobSettings) -> String {
+    serde_json::to_string(&settings.warnings()).unwrap_or_else(|_| "[]".into())
+}
+
 fn with_envelope(app: &AppState, row: &crate::store::JobRow, message: &str) -> Value {
     let job = app.view.job(row);
-    json!({"success": true, "id": row.id, "status": row.status, "message": message, "job": job})
+    json!({"success": true, "id": row.id, "status": row.status.reported(), "message": message, "job": job})
 }
 
 /// The caller's job, or 404 (also for another key's job: never 403).
@@ -206,22 +212,40 @@ pub async fn list(
     if offset < 0 {
         return Err(ApiError::invalid("offset", "offset must be 0 or more"));
     }
-    let status = match query.status.as_deref().map(str::parse::<JobStatus>) {
-        None => None,
-        Some(Ok(status)) => Some(status),
-        Some(Err(_)) => {
-            return Err(ApiError::invalid(
-                "status",
-                "status must be created, processing, completed, failed or canceled",
-            ))
-        }
-    };
+    let status = query.status.as_deref().map(list_filter).transpose()?;
     let (rows, total) = app.store.list_jobs(key.id, status, limit, offset).await?;
     let jobs: Vec<Value> = rows.iter().map(|r| app.view.job(r)).collect();
     Ok(Json(json!({
         "success": true, "jobs": jobs, "total": total, "limit": limit, "offset": offset,
         "has_more": offset + (rows.len() as i64) < total,
     })))
+}
+
+/// What `GET /v1/jobs?status=` takes: the stored statuses, where `failed`
+/// lists real failures and `canceled` the canceled jobs (which read
+/// `failed`), and `pending`, the vendor's name for drafts.
+pub const LIST_STATUSES: [&str; 6] = [
+    "created",
+    "pending",
+    "processing",
+    "completed",
+    "failed",
+    "canceled",
+];
+
+fn list_filter(text: &str) -> Result<JobStatus, ApiError> {
+    match text {
+        "pending" => Ok(JobStatus::Created),
+        other => other.parse().map_err(|_| {
+            ApiError::invalid(
+                "status",
+                format!(
+                    "status must be one of {} (pending is created; canceled jobs are listed under canceled, not failed)",
+                    LIST_STATUSES.join(", ")
+                ),
+            )
+        }),
+    }
 }
 
 pub async fn start(
@@ -261,6 +285,7 @@ pub async fn start(
         bg_color: settings.bg_color_json(),
         webhook_url: settings.webhook_url.clone(),
         render: settings.render.to_json(),
+        warnings: warnings_json(&settings),
     };
     let cost = job.duration_seconds.map(|d| {
         crate::billing::cost(
@@ -352,4 +377,23 @@ pub async fn events(
         }
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_list_filter_takes_pending_for_drafts_and_keeps_canceled_apart() {
+        assert_eq!(list_filter("pending").unwrap(), JobStatus::Created);
+        assert_eq!(list_filter("created").unwrap(), JobStatus::Created);
+        assert_eq!(list_filter("failed").unwrap(), JobStatus::Failed);
+        assert_eq!(list_filter("canceled").unwrap(), JobStatus::Canceled);
+        for name in LIST_STATUSES {
+            assert!(list_filter(name).is_ok(), "{name}");
+        }
+        let e = list_filter("running").unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("status"));
+        assert!(e.message.contains("pending"), "{}", e.message);
+    }
 }

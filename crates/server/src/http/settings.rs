@@ -254,13 +254,9 @@ impl JobSettings {
                 "mp4 cannot carry transparency: pick a background (a colour, image, video or blur) or an alpha-capable format (webm, mov, gif, webp, png_sequence)",
             ));
         }
+        // With another model than pro the prompt is kept but unused (see
+        // `warnings`): the vendor's SDKs send it whatever the model.
         if let Some(prompt) = &self.text_prompt {
-            if self.model != ModelKind::Pro {
-                return Err(ApiError::invalid(
-                    "text_prompt",
-                    "text_prompt is only used with model pro",
-                ));
-            }
             let chars = prompt.trim().chars().count();
             if chars == 0 || prompt.chars().count() > 500 {
                 return Err(ApiError::invalid(
@@ -291,33 +287,65 @@ impl JobSettings {
     }
 }
 
-/// `metadata`: an object of at most 20 string values of at most 500 chars.
+impl JobSettings {
+    /// What the job will not do as asked, for its `warnings`.
+    pub fn warnings(&self) -> Vec<String> {
+        match (&self.text_prompt, self.model) {
+            (Some(_), model) if model != ModelKind::Pro => vec![format!(
+                "text_prompt is only used by model pro; ignored for model {}",
+                model.as_str()
+            )],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Most keys in `metadata`.
+pub const METADATA_MAX_KEYS: usize = 20;
+/// Longest `metadata` key, in characters.
+pub const METADATA_MAX_KEY_CHARS: usize = 100;
+/// Most bytes `metadata` may take as compact JSON (8 KiB).
+pub const METADATA_MAX_BYTES: usize = 8 * 1024;
+
+/// `metadata`: an object of at most 20 keys whose values may be any JSON
+/// (kept as given), at most 8 KiB as compact JSON in all.
 pub fn metadata(body: &Map<String, Value>) -> Result<String, ApiError> {
     match body.get("metadata") {
         None | Some(Value::Null) => Ok("{}".into()),
         Some(Value::Object(map)) => {
-            if map.len() > 20 {
+            if map.len() > METADATA_MAX_KEYS {
                 return Err(ApiError::invalid(
                     "metadata",
-                    "metadata takes at most 20 keys",
+                    format!("metadata takes at most {METADATA_MAX_KEYS} keys"),
                 ));
             }
-            for (key, value) in map {
-                match value {
-                    Value::String(s) if s.chars().count() <= 500 && key.chars().count() <= 100 => {}
-                    _ => {
-                        return Err(ApiError::invalid(
-                            "metadata",
-                            format!("metadata.{key} must be a string of at most 500 characters"),
-                        ))
-                    }
-                }
+            if let Some(key) = map
+                .keys()
+                .find(|k| k.chars().count() > METADATA_MAX_KEY_CHARS)
+            {
+                return Err(ApiError::invalid(
+                    "metadata",
+                    format!(
+                        "metadata keys take at most {METADATA_MAX_KEY_CHARS} characters; {:?}… is longer",
+                        key.chars().take(20).collect::<String>()
+                    ),
+                ));
             }
-            Ok(Value::Object(map.clone()).to_string())
+            let text = Value::Object(map.clone()).to_string();
+            if text.len() > METADATA_MAX_BYTES {
+                return Err(ApiError::invalid(
+                    "metadata",
+                    format!(
+                        "metadata takes at most {METADATA_MAX_BYTES} bytes as JSON, not {}",
+                        text.len()
+                    ),
+                ));
+            }
+            Ok(text)
         }
         Some(_) => Err(ApiError::invalid(
             "metadata",
-            "metadata must be an object of strings",
+            "metadata must be a JSON object",
         )),
     }
 }
@@ -378,13 +406,72 @@ mod tests {
                 .as_deref(),
             Some("output_format")
         );
+        for prompt in ["", "  \n ", &"a".repeat(501)] {
+            assert_eq!(
+                apply(json!({"model": "human", "text_prompt": prompt}))
+                    .unwrap_err()
+                    .param
+                    .as_deref(),
+                Some("text_prompt"),
+                "{prompt:?}"
+            );
+        }
+        assert!(apply(json!({"model": "pro", "text_prompt": "a".repeat(500)})).is_ok());
+    }
+
+    #[test]
+    fn a_prompt_for_another_model_is_kept_with_a_warning() {
+        let s = apply(json!({"model": "human", "text_prompt": "dog"})).unwrap();
+        assert_eq!(s.text_prompt.as_deref(), Some("dog"));
+        assert_eq!(
+            s.warnings(),
+            ["text_prompt is only used by model pro; ignored for model human"]
+        );
+        // The default model (original) too.
         assert_eq!(
             apply(json!({"text_prompt": "dog"}))
-                .unwrap_err()
-                .param
-                .as_deref(),
-            Some("text_prompt")
+                .unwrap()
+                .warnings()
+                .len(),
+            1
         );
-        assert!(apply(json!({"model": "pro", "text_prompt": "dog"})).is_ok());
+        let s = apply(json!({"model": "pro", "text_prompt": "dog"})).unwrap();
+        assert!(s.warnings().is_empty());
+        assert!(apply(json!({"model": "human"}))
+            .unwrap()
+            .warnings()
+            .is_empty());
+    }
+
+    fn metadata_of(value: Value) -> Result<Value, ApiError> {
+        let text = metadata(json!({ "metadata": value }).as_object().unwrap())?;
+        Ok(serde_json::from_str(&text).unwrap())
+    }
+
+    #[test]
+    fn metadata_takes_any_json_values_within_its_bounds() {
+        let given = json!({
+            "user": "u_1", "n": 3, "ratio": 0.25, "big": -12345678901234i64, "ok": true, "none": null,
+            "tags": ["a", 1, {"deep": [false]}], "project": {"id": 7, "name": "x"}, "empty": {}
+        });
+        assert_eq!(metadata_of(given.clone()).unwrap(), given);
+        assert_eq!(metadata_of(Value::Null).unwrap(), json!({}));
+        for not_object in [json!("id"), json!([1]), json!(3)] {
+            let e = metadata_of(not_object).unwrap_err();
+            assert_eq!(e.param.as_deref(), Some("metadata"));
+        }
+        let many: Map<String, Value> = (0..=METADATA_MAX_KEYS)
+            .map(|i| (format!("k{i}"), json!(i)))
+            .collect();
+        assert!(metadata_of(Value::Object(many)).is_err());
+        assert!(metadata_of(json!({ "k".repeat(METADATA_MAX_KEY_CHARS + 1): 1 })).is_err());
+        // The bound is on the whole document, exactly at 8 KiB.
+        let overhead = json!({"a": ""}).to_string().len();
+        let fits = json!({"a": "x".repeat(METADATA_MAX_BYTES - overhead)});
+        assert_eq!(fits.to_string().len(), METADATA_MAX_BYTES);
+        assert!(metadata_of(fits).is_ok());
+        let over = json!({"a": ["x".repeat(METADATA_MAX_BYTES)]});
+        let e = metadata_of(over).unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("metadata"));
     }
 }

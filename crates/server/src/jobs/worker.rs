@@ -135,8 +135,7 @@ async fn run_job(
     let recorded = super::with_retries("the job outcome", || async {
         match &ending {
             Ending::Done(report, charge) => {
-                let warnings =
-                    serde_json::to_string(&report.warnings).unwrap_or_else(|_| "[]".into());
+                let warnings = all_warnings(&job.warnings, &report.warnings);
                 let path = report.output.to_string_lossy();
                 store
                     .complete(&job.id, owner, &path, &warnings, charge)
@@ -226,9 +225,23 @@ fn request_for(
         composition: render.composition,
     };
     request.preview_seconds = render.preview_duration;
-    request.prompt = job.text_prompt.clone();
+    // Only pro reads a prompt (the pipeline refuses one for other models);
+    // the job already warns that it is ignored.
+    request.prompt = job.text_prompt.clone().filter(|_| model == ModelKind::Pro);
     request.threads = app.config.threads;
     Ok(request)
+}
+
+/// The completed job's `warnings`: those it had before it ran (stored at
+/// create or start) followed by the pipeline's, each once.
+fn all_warnings(before: &str, pipeline: &[String]) -> String {
+    let mut warnings: Vec<String> = serde_json::from_str(before).unwrap_or_default();
+    for warning in pipeline {
+        if !warnings.contains(warning) {
+            warnings.push(warning.clone());
+        }
+    }
+    serde_json::to_string(&warnings).unwrap_or_else(|_| "[]".into())
 }
 
 /// Waits for `acquire` unless the lease says stop first.
@@ -310,4 +323,27 @@ async fn work(
         Err(message) => return Ending::Failed("invalid_request", message),
     };
     super::process::run(app, owner, job, lease, request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warnings_from_before_the_run_are_kept_ahead_of_the_pipelines() {
+        let before = r#"["text_prompt is only used by model pro; ignored for model human"]"#;
+        let pipeline = ["odd frame rate".to_string()];
+        let merged: Vec<String> = serde_json::from_str(&all_warnings(before, &pipeline)).unwrap();
+        assert_eq!(
+            merged,
+            [
+                "text_prompt is only used by model pro; ignored for model human",
+                "odd frame rate"
+            ]
+        );
+        assert_eq!(all_warnings("[]", &[]), "[]");
+        let twice: Vec<String> =
+            serde_json::from_str(&all_warnings(r#"["a"]"#, &["a".into()])).unwrap();
+        assert_eq!(twice, ["a"]);
+    }
 }

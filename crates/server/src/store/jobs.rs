@@ -71,6 +71,8 @@ pub struct NewJob {
     pub video_url: String,
     pub webhook_url: Option<String>,
     pub metadata: String,
+    /// JSON array: what the job will not do as asked (known before it runs).
+    pub warnings: String,
     pub duration_seconds: Option<f64>,
     pub render: String,
 }
@@ -85,6 +87,8 @@ pub struct StartOverrides {
     pub bg_color: Option<String>,
     pub webhook_url: Option<String>,
     pub render: String,
+    /// JSON array, replacing the draft's (they follow from the settings).
+    pub warnings: String,
 }
 
 #[async_trait]
@@ -131,10 +135,11 @@ pub trait Jobs {
     /// Forgets outputs completed before `before`; returns their paths.
     async fn take_expired_outputs(&self, before: i64) -> sqlx::Result<Vec<String>>;
 
-    /// Per-model and per-status totals of the key's jobs since `since`:
-    /// (model, status, jobs, seconds processed, credits charged). Only jobs
-    /// a worker started count seconds (not drafts, nor jobs canceled in the
-    /// queue); credits are the sum of the charges.
+    /// Per-model and per-status totals of the key's jobs created since
+    /// `since` that ran: (model, status, jobs, seconds, credits charged).
+    /// A job ran once a worker started it (`started_at` is set), whatever
+    /// its end; drafts, and jobs canceled or failed before a worker took
+    /// them, are left out. Credits are the sum of the charges.
     async fn usage_summary(
         &self,
         key_id: i64,
@@ -180,8 +185,8 @@ macro_rules! impl_jobs {
                 };
                 let row: $crate::store::JobRow = sqlx::query_as(
                     "INSERT INTO jobs (id, key_id, request_id, status, stage, model, text_prompt, output_format, bg_type,
-                         bg_color, video_url, webhook_url, metadata, duration_seconds, created_at, queued_at, render)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING *",
+                         bg_color, video_url, webhook_url, metadata, warnings, duration_seconds, created_at, queued_at, render)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING *",
                 )
                 .bind(&job.id)
                 .bind(job.key_id)
@@ -196,6 +201,7 @@ macro_rules! impl_jobs {
                 .bind(&job.video_url)
                 .bind(&job.webhook_url)
                 .bind(&job.metadata)
+                .bind(&job.warnings)
                 .bind(job.duration_seconds)
                 .bind(now)
                 .bind(job.start.then_some(now))
@@ -274,8 +280,8 @@ macro_rules! impl_jobs {
                 let mut tx = self.pool.begin().await?;
                 let row: Option<$crate::store::JobRow> = sqlx::query_as(
                     "UPDATE jobs SET status = 'processing', stage = 'queued', queued_at = $1, model = $2, text_prompt = $3,
-                         output_format = $4, bg_type = $5, bg_color = $6, webhook_url = $7, render = $10
-                     WHERE id = $8 AND key_id = $9 AND status = 'created' RETURNING *",
+                         output_format = $4, bg_type = $5, bg_color = $6, webhook_url = $7, warnings = $8, render = $11
+                     WHERE id = $9 AND key_id = $10 AND status = 'created' RETURNING *",
                 )
                 .bind($crate::clock::now_ms())
                 .bind(&settings.model)
@@ -284,6 +290,7 @@ macro_rules! impl_jobs {
                 .bind(&settings.bg_type)
                 .bind(&settings.bg_color)
                 .bind(&settings.webhook_url)
+                .bind(&settings.warnings)
                 .bind(id)
                 .bind(key_id)
                 .bind(&settings.render)
@@ -363,9 +370,10 @@ macro_rules! impl_jobs {
             ) -> sqlx::Result<Vec<(String, $crate::store::JobStatus, i64, f64, i64)>> {
                 sqlx::query_as(
                     "SELECT model, status, COUNT(*),
-                            CAST(COALESCE(SUM(CASE WHEN started_at IS NOT NULL THEN duration_seconds END), 0) AS DOUBLE PRECISION),
+                            CAST(COALESCE(SUM(duration_seconds), 0) AS DOUBLE PRECISION),
                             CAST(COALESCE(SUM(CASE WHEN billing_status = 'charged' THEN credits_charged END), 0) AS BIGINT)
-                     FROM jobs WHERE key_id = $1 AND created_at >= $2 GROUP BY model, status",
+                     FROM jobs WHERE key_id = $1 AND created_at >= $2 AND started_at IS NOT NULL
+                     GROUP BY model, status",
                 )
                 .bind(key_id)
                 .bind(since)

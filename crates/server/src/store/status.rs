@@ -1,7 +1,8 @@
-//! The states a job moves through, as enums: `JobStatus` (what the contract
-//! reports), `Stage` (where in the pipeline a processing job is) and
-//! `BillingStatus` (where its credits are). Stored
-//! as their lowercase names in a text column on every backend.
+//! The states a job moves through, as enums: `JobStatus` (what is stored,
+//! and what the list filter takes), `Stage` (where in the pipeline a
+//! processing job is) and `BillingStatus` (where its credits are). Stored
+//! as their lowercase names in a text column on every backend. The job
+//! object reports a canceled job as `failed` (see [`JobStatus::reported`]).
 
 use std::fmt;
 use std::str::FromStr;
@@ -111,6 +112,8 @@ text_enum! {
         Encoding = "encoding",
         Storing = "storing",
         Done = "done",
+        /// Reported for canceled jobs, whatever stage they were in.
+        Canceled = "canceled",
     }
 }
 
@@ -133,11 +136,32 @@ impl JobStatus {
         )
     }
 
-    /// The webhook event a terminal status announces.
-    pub fn event(self) -> &'static str {
+    /// The status a job object shows. The vendor's SDKs wait for
+    /// `completed` or `failed` only, so a canceled job reads `failed` (with
+    /// `error_code: canceled` and `stage: canceled` saying why); the store
+    /// and the list filter keep `canceled` apart from real failures.
+    pub fn reported(self) -> JobStatus {
         match self {
+            JobStatus::Canceled => JobStatus::Failed,
+            other => other,
+        }
+    }
+
+    /// The stage a job object shows: `canceled` for a canceled job, else
+    /// where it is (or was when it failed).
+    pub fn reported_stage(self, stage: Stage) -> Stage {
+        match self {
+            JobStatus::Canceled => Stage::Canceled,
+            _ => stage,
+        }
+    }
+
+    /// The webhook event a terminal status announces: a cancel is
+    /// `job.failed` (its body says `error_code: canceled`), for the same
+    /// SDKs as [`JobStatus::reported`].
+    pub fn event(self) -> &'static str {
+        match self.reported() {
             JobStatus::Completed => "job.completed",
-            JobStatus::Canceled => "job.canceled",
             _ => "job.failed",
         }
     }
@@ -160,5 +184,26 @@ mod tests {
             assert_eq!(stage.as_str().parse::<Stage>().unwrap(), *stage);
         }
         assert!("running".parse::<JobStatus>().is_err());
+    }
+
+    #[test]
+    fn a_cancel_reads_as_a_failure_with_a_truthful_stage() {
+        assert_eq!(JobStatus::Canceled.reported(), JobStatus::Failed);
+        assert_eq!(JobStatus::Canceled.event(), "job.failed");
+        assert_eq!(
+            JobStatus::Canceled.reported_stage(Stage::Segmenting),
+            Stage::Canceled
+        );
+        for status in [
+            JobStatus::Created,
+            JobStatus::Processing,
+            JobStatus::Completed,
+            JobStatus::Failed,
+        ] {
+            assert_eq!(status.reported(), status);
+            assert_eq!(status.reported_stage(Stage::Queued), Stage::Queued);
+        }
+        assert_eq!(JobStatus::Completed.event(), "job.completed");
+        assert_eq!(JobStatus::Failed.event(), "job.failed");
     }
 }

@@ -4,11 +4,22 @@
 //! any node claim due rows with a short lease (skipping rows another node
 //! has locked); each row ends `sent` or, after the retry window, `failed`,
 //! and the job's `webhook_events` mirrors that state.
+//!
+//! A job's events go out in the order they happened: a job has at most one
+//! `job.started` and one terminal event, and the terminal one is claimed
+//! only once no `job.started` of the same job is still pending (delivered,
+//! or given up). The order is the job's lifecycle, not the rows'
+//! timestamps, which two nodes' clocks may write out of order.
 
 use async_trait::async_trait;
 
-pub const WEBHOOK_EVENTS: [&str; 4] =
-    ["job.started", "job.completed", "job.failed", "job.canceled"];
+/// The events a job announces. A cancel is `job.failed` with
+/// `error_code: canceled` (the vendor's SDKs know no other end); rows from
+/// before that rule may still carry `job.canceled`.
+pub const WEBHOOK_EVENTS: [&str; 3] = ["job.started", "job.completed", "job.failed"];
+
+/// The event every other event of a job comes after.
+pub const FIRST_EVENT: &str = WEBHOOK_EVENTS[0];
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Delivery {
@@ -23,6 +34,9 @@ pub struct Delivery {
     pub created_at: i64,
 }
 
+#[cfg(test)]
+mod tests;
+
 /// SQLite's JSON path to an event's state in `webhook_events`.
 pub(super) fn state_path(event: &str) -> String {
     format!("$.\"{event}\"")
@@ -30,7 +44,8 @@ pub(super) fn state_path(event: &str) -> String {
 
 #[async_trait]
 pub trait Webhooks {
-    /// Leases up to `limit` deliveries that are due (or whose sender died).
+    /// Leases up to `limit` deliveries that are due (or whose sender died),
+    /// none while an earlier event of the same job is still pending.
     async fn claim_deliveries(&self, limit: i64, lease_ms: i64) -> sqlx::Result<Vec<Delivery>>;
 
     /// When the next pending delivery is due, if any.
@@ -134,22 +149,31 @@ macro_rules! impl_webhooks {
             ) -> sqlx::Result<Vec<$crate::store::Delivery>> {
                 let now = $crate::clock::now_ms();
                 sqlx::query_as(pick!($d;
+                    // `$4` is the first event: the others of a job wait
+                    // while it is pending (leased or due for a retry).
                     sqlite = "UPDATE webhook_deliveries SET lease_until = $1, attempts = attempts + 1
-                              WHERE id IN (SELECT id FROM webhook_deliveries
+                              WHERE id IN (SELECT id FROM webhook_deliveries d
                                            WHERE state = 'pending' AND next_attempt_at <= $2
                                            AND (lease_until IS NULL OR lease_until < $2)
+                                           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries started
+                                                           WHERE started.job_id = d.job_id AND started.event = $4
+                                                           AND d.event <> $4 AND started.state = 'pending')
                                            ORDER BY next_attempt_at LIMIT $3)
                               RETURNING id, event_id, job_id, key_id, event, url, body, attempts, created_at",
                     postgres = "UPDATE webhook_deliveries SET lease_until = $1, attempts = attempts + 1
-                                WHERE id IN (SELECT id FROM webhook_deliveries
+                                WHERE id IN (SELECT id FROM webhook_deliveries d
                                              WHERE state = 'pending' AND next_attempt_at <= $2
                                              AND (lease_until IS NULL OR lease_until < $2)
+                                             AND NOT EXISTS (SELECT 1 FROM webhook_deliveries started
+                                                             WHERE started.job_id = d.job_id AND started.event = $4
+                                                             AND d.event <> $4 AND started.state = 'pending')
                                              ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
                                 RETURNING id, event_id, job_id, key_id, event, url, body, attempts, created_at",
                 ))
                 .bind(now + lease_ms)
                 .bind(now)
                 .bind(limit)
+                .bind($crate::store::webhooks::FIRST_EVENT)
                 .fetch_all(&self.pool)
                 .await
             }

@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use super::schemas::{formats, models, nullable, string_enum, BG_TYPES};
+use crate::http::settings::{METADATA_MAX_BYTES, METADATA_MAX_KEYS, METADATA_MAX_KEY_CHARS};
 
 /// The settings a draft's start may still change.
 fn job_settings() -> serde_json::Map<String, Value> {
@@ -27,7 +28,7 @@ fn job_settings() -> serde_json::Map<String, Value> {
         })),
         "model": nullable(json!({"type": "string", "enum": models(), "default": "original"})),
         "text_prompt": nullable(json!({"type": "string", "minLength": 1, "maxLength": 500,
-            "description": "Only with model pro: what to keep; commas separate several subjects."})),
+            "description": "Used by model pro: what to keep; commas separate several subjects. With another model it is accepted, kept on the job and ignored, with a warning in the job's `warnings`. Empty (or only blanks) or over 500 characters is a 400."})),
         "webhook_url": nullable(json!({"type": "string", "maxLength": 2048,
             "description": "https (http only if the operator allows it); private and local addresses are refused."})),
     });
@@ -52,10 +53,10 @@ pub fn job_create_body() -> Value {
     properties.insert(
         "metadata".into(),
         nullable(json!({
-        "type": "object", "maxProperties": 20,
-        "propertyNames": {"maxLength": 100},
-        "additionalProperties": {"type": "string", "maxLength": 500},
-        "description": "Your own ids, returned verbatim."})),
+        "type": "object", "maxProperties": METADATA_MAX_KEYS,
+        "propertyNames": {"maxLength": METADATA_MAX_KEY_CHARS},
+        "additionalProperties": {},
+        "description": format!("Your own ids, returned as given: values of any JSON type (strings, numbers, booleans, null, arrays, objects), at most {METADATA_MAX_BYTES} bytes as compact JSON in all.")})),
     );
     json!({"type": "object", "required": ["video_url"], "properties": properties})
 }

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::schemas::{nullable, r, string_enum, STATUSES};
+use super::schemas::{nullable, r, string_enum};
 use super::{Auth, Op};
 
 pub fn tags() -> Value {
@@ -106,8 +106,8 @@ fn list_jobs() -> Op {
     ))
     .param(query(
         "status",
-        "Only jobs with this status.",
-        string_enum(&STATUSES),
+        "Only jobs with this status. `pending` is the vendor's name for drafts (`created`). Canceled jobs, which read `status: failed`, are listed by `canceled`; `failed` lists only jobs that failed.",
+        string_enum(&crate::http::jobs::LIST_STATUSES),
     ))
     .ok(200, "A page of the caller's jobs.", r("JobList"))
     .errors(&[400])
@@ -132,7 +132,7 @@ fn start_job() -> Op {
 
 fn cancel_job() -> Op {
     Op::new("post", "/v1/jobs/{id}/cancel", "Jobs", "cancelJob", "Cancel a draft or running job")
-        .describe("A draft or queued job is canceled at once; a running one stops within seconds (its temporary files removed, nothing charged). 409 `invalid_state` for a finished job.")
+        .describe("A draft or queued job is canceled at once; a running one stops within seconds (its temporary files removed, nothing charged). A canceled job reads `status: failed`, `error_code: canceled`, `stage: canceled` (the vendor's SDKs wait for `completed` or `failed` only), and its webhook event is `job.failed`. 409 `invalid_state` for a finished job.")
         .param(job_id())
         .json_body(json!({"type": "object", "description": "No options; an empty body is fine."}), false)
         .ok(200, "Canceled, or cancel requested (`message` says which).", r("JobEnvelope"))
@@ -195,6 +195,7 @@ fn usage_summary() -> Op {
         "How many days back.",
         json!({"type": "integer", "minimum": 1, "maximum": 90, "default": 7}),
     ))
+    .describe("Counts only jobs that ran: created in the window and started by a worker (`started_at` set), whatever their end. Drafts, and jobs canceled or failed before a worker took them, are left out.")
     .ok(
         200,
         "Jobs, seconds and credits, per model and per status.",
@@ -241,7 +242,11 @@ fn list_keys() -> Op {
         "List API keys",
     )
     .auth(Auth::Admin)
-    .ok(200, "Every key (never its secret).", r("KeyList"))
+    .ok(
+        200,
+        "Every key (never its secret), as `keys` and again as `items`.",
+        r("KeyList"),
+    )
 }
 
 fn fingerprint() -> Value {

@@ -6,7 +6,8 @@ use serde_json::{json, Value};
 use vidmatte_media::OutputFormat;
 use vidmatte_ml::ModelKind;
 
-use crate::store::WEBHOOK_EVENTS;
+use crate::http::settings::{METADATA_MAX_BYTES, METADATA_MAX_KEYS};
+use crate::store::{JobStatus, Stage, WEBHOOK_EVENTS};
 
 pub fn r(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
@@ -41,17 +42,24 @@ pub fn formats() -> Vec<&'static str> {
 }
 
 pub const BG_TYPES: [&str; 6] = ["transparent", "green", "white", "black", "blue", "custom"];
-pub const STATUSES: [&str; 5] = ["created", "processing", "completed", "failed", "canceled"];
-const STAGES: [&str; 8] = [
-    "draft",
-    "queued",
-    "fetching",
-    "probing",
-    "segmenting",
-    "encoding",
-    "storing",
-    "done",
-];
+
+/// What a job object's `status` shows: a canceled job reads `failed`.
+pub fn statuses() -> Vec<&'static str> {
+    JobStatus::ALL
+        .iter()
+        .filter(|s| s.reported() == **s)
+        .map(|s| s.as_str())
+        .collect()
+}
+
+/// The statuses as stored, `canceled` apart (usage's `by_status`).
+fn stored_statuses() -> Vec<&'static str> {
+    JobStatus::ALL.iter().map(|s| s.as_str()).collect()
+}
+
+fn stages() -> Vec<&'static str> {
+    Stage::ALL.iter().map(|s| s.as_str()).collect()
+}
 const ERROR_CODES: [&str; 15] = [
     "invalid_request",
     "missing_api_key",
@@ -114,7 +122,11 @@ pub fn components() -> Value {
             "Ready": ready(),
             "AdminConfig": admin_config(),
             "Key": key(),
-            "KeyList": object(json!({"success": success(), "keys": {"type": "array", "items": r("Key")}})),
+            "KeyList": object(json!({
+                "success": success(),
+                "keys": {"type": "array", "items": r("Key")},
+                "items": {"type": "array", "items": r("Key"), "description": "The same list as `keys`, under the vendor's name."},
+            })),
             "KeyCreated": key_created(),
             "KeyDisabled": object(json!({
                 "success": success(), "key_fingerprint": {"type": "string"}, "disabled": {"type": "boolean"},
@@ -167,9 +179,10 @@ fn job() -> Value {
     let mut schema = object(json!({
         "id": {"type": "string", "description": "`job_` and a ULID."},
         "object": {"type": "string", "const": "job"},
-        "status": string_enum(&STATUSES),
-        "stage": {"type": "string", "enum": STAGES,
-                  "description": "Where a job is (or was, for failed and canceled jobs)."},
+        "status": {"type": "string", "enum": statuses(),
+                   "description": "The vendor's statuses: its SDKs wait for `completed` or `failed`, so a canceled job reads `failed` with `error_code: canceled` and `stage: canceled`."},
+        "stage": {"type": "string", "enum": stages(),
+                  "description": "Where a job is (or was, for a failed job); `canceled` for a canceled job."},
         "progress": {"type": "integer", "minimum": 0, "maximum": 100},
         "model": string_enum(&models()),
         "text_prompt": nullable(json!({"type": "string"})),
@@ -178,14 +191,16 @@ fn job() -> Value {
         "bg_color": nullable(rgb()),
         "video_url": {"type": "string"},
         "webhook_url": nullable(json!({"type": "string"})),
-        "metadata": {"type": "object", "additionalProperties": {"type": "string"}},
+        "metadata": {"type": "object", "additionalProperties": {},
+                     "description": format!("As given at creation: at most {METADATA_MAX_KEYS} keys with values of any JSON type, at most {METADATA_MAX_BYTES} bytes as JSON.")},
         "output_url": nullable(json!({"type": "string", "format": "uri",
             "description": "Signed, expiring download URL; re-signed on every read while the output is kept."})),
         "output_expires_at": nullable(date_time()),
         "error": nullable(json!({"type": "string"})),
         "error_code": nullable(json!({"type": "string",
-            "description": "An error code, or `processing_failed`, `timeout`, `source_unreachable`, `canceled`."})),
-        "warnings": {"type": "array", "items": {"type": "string"}},
+            "description": "An error code, or `processing_failed`, `timeout`, `source_unreachable`, `canceled` (a canceled job: `status` reads `failed`)."})),
+        "warnings": {"type": "array", "items": {"type": "string"},
+                     "description": "What the job did not do as asked, e.g. a `text_prompt` ignored by a model other than pro; kept from creation to the end."},
         "duration_seconds": nullable(json!({"type": "number"})),
         "width": nullable(json!({"type": "integer"})),
         "height": nullable(json!({"type": "integer"})),
@@ -213,7 +228,7 @@ fn job_envelope() -> Value {
     object(json!({
         "success": success(),
         "id": {"type": "string"},
-        "status": string_enum(&STATUSES),
+        "status": string_enum(&statuses()),
         "message": {"type": "string"},
         "job": r("Job"),
     }))
@@ -268,8 +283,9 @@ fn usage_summary() -> Value {
     object(json!({
         "success": success(),
         "days": {"type": "integer", "minimum": 1, "maximum": 90},
-        "jobs": {"type": "integer"},
-        "seconds": {"type": "number"},
+        "jobs": {"type": "integer",
+                 "description": "Jobs created in the window that ran: a worker started them (`started_at` is set), whatever their end. Drafts, and jobs canceled or failed before a worker took them, are not counted."},
+        "seconds": {"type": "number", "description": "Video seconds of the jobs counted."},
         "credits": {"type": "integer", "description": "What the completed jobs cost at list price (also for unlimited keys)."},
         "by_model": {
             "type": "object",
@@ -280,7 +296,8 @@ fn usage_summary() -> Value {
         },
         "by_status": {
             "type": "object",
-            "propertyNames": {"enum": STATUSES},
+            "propertyNames": {"enum": stored_statuses()},
+            "description": "Jobs per stored status: canceled jobs are counted under `canceled` (as `GET /v1/jobs?status=canceled` lists them), not `failed`.",
             "additionalProperties": {"type": "integer"},
         },
     }))

@@ -317,7 +317,12 @@ fn job_row(done: bool) -> crate::store::JobRow {
         bg_color: some("[1,2,3]"),
         video_url: "upload://vid_01".into(),
         webhook_url: some("https://example.com/hook"),
-        metadata: if done { r#"{"user":"42"}"# } else { "{}" }.into(),
+        metadata: if done {
+            r#"{"user":"42","n":1,"tags":["a",{"b":null}]}"#
+        } else {
+            "{}"
+        }
+        .into(),
         output_path: some("/tmp/out.webm"),
         error: None,
         error_code: None,
@@ -387,6 +392,35 @@ async fn job_objects_match_the_job_schema() {
         required.len() + 1,
         "job keys vs schema"
     );
+}
+
+#[tokio::test]
+async fn a_canceled_job_reads_failed_with_a_canceled_stage_and_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = crate::Config {
+        data_dir: dir.path().to_path_buf(),
+        ..crate::Config::default()
+    };
+    let store = crate::open_store(&config).await.unwrap();
+    let view = Arc::clone(store.view());
+    let mut row = job_row(false);
+    row.status = crate::store::JobStatus::Canceled;
+    row.stage = crate::store::Stage::Segmenting;
+    row.error = Some("canceled by request".into());
+    row.error_code = Some("canceled".into());
+    row.webhook_events = r#"{"job.failed":"pending"}"#.into();
+    let job = view.job(&row);
+    assert_eq!(
+        (&job["status"], &job["stage"], &job["error_code"]),
+        (&json!("failed"), &json!("canceled"), &json!("canceled"))
+    );
+    let problems = check(
+        &doc(),
+        &json!({"$ref": "#/components/schemas/Job"}),
+        &job,
+        "job",
+    );
+    assert!(problems.is_empty(), "{problems:#?}");
 }
 
 #[tokio::test]

@@ -13,8 +13,7 @@ pub fn webhooks() -> Value {
         let when = match event {
             "job.started" => "a worker starts the job",
             "job.completed" => "the job has completed; `data.output_url` is ready",
-            "job.failed" => "the job has failed; see `data.error` and `data.error_code`",
-            _ => "the job was canceled",
+            _ => "the job has failed or was canceled; see `data.error` and `data.error_code` (`canceled` for a cancel)",
         };
         let header = |name: &str, description: &str| {
             json!({"name": name, "in": "header", "required": true, "description": description,
@@ -24,7 +23,7 @@ pub fn webhooks() -> Value {
             "x-order": out.len(),
             "operationId": format!("webhook_{}", event.replace('.', "_")),
             "summary": format!("{event}: {when}"),
-            "description": "Sent to the job's `webhook_url`. A 2xx within 10 s is success; anything else is retried with exponential backoff and jitter (first retry after about 5–10 s, then about 30 s, 2 min, 10 min, 1 h, then hourly) for 24 h. Delivery is at least once: deduplicate on `X-Webhook-Delivery-Id`. The job's `webhook_events` shows each event's state.\n\nVerify `X-Webhook-Signature`: `sha256=` + hex HMAC-SHA256 of `\"{X-Webhook-Timestamp}.{raw body}\"` keyed with the API key's `webhook_secret`; compare in constant time and reject stale timestamps.",
+            "description": "Sent to the job's `webhook_url`. A 2xx within 10 s is success; anything else is retried with exponential backoff and jitter (first retry after about 5–10 s, then about 30 s, 2 min, 10 min, 1 h, then hourly) for 24 h. Delivery is at least once: deduplicate on `X-Webhook-Delivery-Id`. A job's events arrive in the order they happened: its end waits until `job.started` is delivered or given up. The job's `webhook_events` shows each event's state.\n\nVerify `X-Webhook-Signature`: `sha256=` + hex HMAC-SHA256 of `\"{X-Webhook-Timestamp}.{raw body}\"` keyed with the API key's `webhook_secret`; compare in constant time and reject stale timestamps.",
             "tags": ["Webhooks"],
             "security": [],
             "parameters": [
