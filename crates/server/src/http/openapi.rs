@@ -9,6 +9,7 @@
 mod requests;
 mod responses;
 mod routes;
+mod scene;
 mod schemas;
 #[cfg(test)]
 mod tests;

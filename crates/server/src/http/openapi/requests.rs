@@ -3,7 +3,8 @@
 
 use serde_json::{json, Value};
 
-use super::schemas::{formats, models, nullable, string_enum, BG_TYPES};
+use super::scene::{color_in, request_properties, BG_TYPES};
+use super::schemas::{formats, models, nullable};
 use crate::http::settings::{METADATA_MAX_BYTES, METADATA_MAX_KEYS, METADATA_MAX_KEY_CHARS};
 
 /// The settings a draft's start may still change.
@@ -12,29 +13,21 @@ fn job_settings() -> serde_json::Map<String, Value> {
         "output_format": nullable(json!({"type": "string", "enum": formats(), "default": "webm",
             "description": "webm (VP9 + alpha), mov (ProRes 4444 + alpha), mp4 (H.264, opaque: needs a background), gif (1-bit alpha), webp (animated, alpha), png_sequence (zip of RGBA PNGs)."})),
         "bg_type": nullable(json!({"type": "string", "enum": BG_TYPES, "default": "transparent",
-            "description": "green is (0,255,0), blue (0,0,255); custom needs `bg_color`."})),
-        "bg_color": nullable(json!({
-            "type": "array", "minItems": 3, "maxItems": 3,
-            "items": {"type": "integer", "minimum": 0, "maximum": 255},
-            "description": "Required iff `bg_type` is custom (given alone, it implies custom)."})),
-        "background": nullable(json!({
-            "type": "object",
-            "description": "Alias of `bg_type`/`bg_color`; 400 if it disagrees with them.",
-            "properties": {
-                "type": nullable(string_enum(&BG_TYPES)),
-                "color": nullable(json!({"type": "array", "minItems": 3, "maxItems": 3,
-                    "items": {"type": "integer", "minimum": 0, "maximum": 255}})),
-            },
-        })),
+            "description": "green is (0,255,0), blue (0,0,255); color (= custom) needs `bg_color`; image, video and blur take the fields of `background`."})),
+        "bg_color": nullable(json!({"description": "Required iff `bg_type` is color/custom (given alone, it implies it).",
+            "oneOf": color_in()["oneOf"]})),
         "model": nullable(json!({"type": "string", "enum": models(), "default": "original"})),
         "text_prompt": nullable(json!({"type": "string", "minLength": 1, "maxLength": 500,
             "description": "Used by model pro: what to keep; commas separate several subjects. With another model it is accepted, kept on the job and ignored, with a warning in the job's `warnings`. Empty (or only blanks) or over 500 characters is a 400."})),
         "webhook_url": nullable(json!({"type": "string", "maxLength": 2048,
             "description": "https (http only if the operator allows it); private and local addresses are refused."})),
     });
-    match properties {
-        Value::Object(map) => map,
-        _ => unreachable!("a JSON object literal"),
+    match (properties, request_properties()) {
+        (Value::Object(mut map), Value::Object(more)) => {
+            map.extend(more);
+            map
+        }
+        _ => unreachable!("JSON object literals"),
     }
 }
 

@@ -41,8 +41,6 @@ pub fn formats() -> Vec<&'static str> {
     OutputFormat::ALL.iter().map(|f| f.as_str()).collect()
 }
 
-pub const BG_TYPES: [&str; 6] = ["transparent", "green", "white", "black", "blue", "custom"];
-
 /// What a job object's `status` shows: a canceled job reads `failed`.
 pub fn statuses() -> Vec<&'static str> {
     JobStatus::ALL
@@ -113,6 +111,8 @@ pub fn components() -> Value {
             "JobStart": super::requests::job_start_body(),
             "JobEvent": job_event(),
             "Upload": upload(),
+            "Background": super::scene::background_view(),
+            "Composition": super::scene::composition(),
             "Credits": credits(),
             "UsageSummary": usage_summary(),
             "UsageEvents": usage_events(),
@@ -187,8 +187,12 @@ fn job() -> Value {
         "model": string_enum(&models()),
         "text_prompt": nullable(json!({"type": "string"})),
         "output_format": string_enum(&formats()),
-        "bg_type": string_enum(&BG_TYPES),
+        "bg_type": string_enum(&super::scene::STORED_BG_TYPES),
         "bg_color": nullable(rgb()),
+        "background": r("Background"),
+        "composition": super::scene::composition_or_null(),
+        "preview": {"type": "boolean", "description": "True when only the first `preview_duration` seconds are processed."},
+        "preview_duration": nullable(json!({"type": "number"})),
         "video_url": {"type": "string"},
         "webhook_url": nullable(json!({"type": "string"})),
         "metadata": {"type": "object", "additionalProperties": {},
@@ -261,10 +265,13 @@ fn upload() -> Value {
     object(json!({
         "success": success(),
         "video_id": {"type": "string", "description": "`vid_` and a ULID."},
-        "video_url": {"type": "string", "description": "`upload://<video_id>`: pass it as a job's `video_url`."},
+        "video_url": {"type": "string", "description": "`upload://<video_id>`: pass a video as a job's `video_url`, a picture as `background.image_url`."},
         "filename": {"type": "string"},
         "size": {"type": "integer", "minimum": 0, "description": "Bytes."},
-        "duration_seconds": {"type": "number"},
+        "kind": {"type": "string", "enum": ["video", "image"], "description": "A video, or a PNG, JPEG or WebP picture (for image backgrounds)."},
+        "duration_seconds": nullable(json!({"type": "number", "description": "null for a picture."})),
+        "width": {"type": "integer", "description": "Display size (after rotation)."},
+        "height": {"type": "integer"},
     }))
 }
 
