@@ -1150,7 +1150,17 @@
     return step();
   }
 
+  // The API shows a canceled job as `failed` with `error_code: canceled`
+  // (what the vendor's SDKs wait for); the page says "Canceled".
+  function pageJob(job) {
+    if (job && job.status === 'failed' && job.error_code === 'canceled') {
+      return Object.assign({}, job, { status: 'canceled' });
+    }
+    return job;
+  }
+
   function showJob(job, opts) {
+    job = pageJob(job);
     opts = opts || {};
     var prev = state.job;
     var sameJob = prev && prev.id === job.id;
@@ -1448,7 +1458,7 @@
     if (!state.key || !state.keyOk) return;
     clearTimeout(state.jobsTimer);
     api('v1/jobs?limit=20').then(function (res) {
-      state.jobs = res.jobs || [];
+      state.jobs = (res.jobs || []).map(pageJob);
       renderJobs(res.total);
       // Keep the list fresh while something in it is still running.
       if (state.jobs.some(function (j) { return !TERMINAL[j.status]; })) {
