@@ -57,7 +57,12 @@ fn parse_rgb(text: &str) -> Result<[u8; 3], String> {
     }
 }
 
-pub fn request_from(args: &ProcessArgs) -> anyhow::Result<ProcessRequest> {
+/// The run `args` ask for; a background given by URL is downloaded into
+/// `scratch`, which must outlive the run.
+pub fn request_from(
+    args: &ProcessArgs,
+    scratch: &mut Option<tempfile::TempDir>,
+) -> anyhow::Result<ProcessRequest> {
     let format = match args.format {
         Some(f) => f,
         None => OutputFormat::from_path(&args.output).ok_or_else(|| {
@@ -77,7 +82,7 @@ pub fn request_from(args: &ProcessArgs) -> anyhow::Result<ProcessRequest> {
     });
     let background = Background::from_type(&bg_type, args.bg_color)?;
     let mut request = ProcessRequest::new(&args.input, &args.output, args.model, format);
-    request.scene = args.scene.scene(background)?;
+    request.scene = args.scene.scene(background, scratch)?;
     request.preview_seconds = args.preview;
     request.prompt = args.prompt.clone();
     request.threads = args.threads;
@@ -87,7 +92,8 @@ pub fn request_from(args: &ProcessArgs) -> anyhow::Result<ProcessRequest> {
 }
 
 pub fn run(args: ProcessArgs) -> anyhow::Result<()> {
-    let request = request_from(&args)?;
+    let mut scratch = None;
+    let request = request_from(&args, &mut scratch)?;
     let store = ModelStore::from_env();
     let mut reporter = Reporter::new();
     let cancel = Cancel::new();

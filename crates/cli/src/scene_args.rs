@@ -3,18 +3,24 @@
 //! `--scale`, `--offset`, turned into the pipeline's [`Scene`].
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::{anyhow, bail, Context};
+use tempfile::TempDir;
 use vidmatte_media::{Anchor, Backdrop, Background, Composition, Fit, Scene};
+use vidmatte_server::http::urls::AddressRules;
+use vidmatte_server::jobs::{fetch, FetchLimits};
 
 #[derive(clap::Args, Debug, Default)]
 pub struct SceneArgs {
-    /// A background picture (PNG, JPEG or WebP), fitted to the frame.
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["bg_video", "bg_blur", "bg", "bg_color"])]
-    pub bg_image: Option<PathBuf>,
-    /// A background clip, looped or cut to the video's length.
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["bg_blur", "bg", "bg_color"])]
-    pub bg_video: Option<PathBuf>,
+    /// A background picture (PNG, JPEG or WebP), fitted to the frame: a
+    /// path or an http(s) URL.
+    #[arg(long, value_name = "PATH|URL", conflicts_with_all = ["bg_video", "bg_blur", "bg", "bg_color"])]
+    pub bg_image: Option<String>,
+    /// A background clip, looped or cut to the video's length: a path or an
+    /// http(s) URL.
+    #[arg(long, value_name = "PATH|URL", conflicts_with_all = ["bg_blur", "bg", "bg_color"])]
+    pub bg_video: Option<String>,
     /// The video's own background blurred, radius 1..100 pixels.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100), conflicts_with_all = ["bg", "bg_color"])]
     pub bg_blur: Option<u32>,
@@ -59,22 +65,44 @@ fn parse_offset(text: &str) -> Result<(i32, i32), String> {
     ))
 }
 
-fn readable(path: &PathBuf, what: &str) -> anyhow::Result<PathBuf> {
-    std::fs::metadata(path).with_context(|| format!("{what} {}", path.display()))?;
-    Ok(path.clone())
+/// A local file, or an http(s) URL downloaded into `scratch` under the
+/// server's address rules (no private or local addresses), 2 GB and 10 min.
+fn local(value: &str, what: &str, scratch: &mut Option<TempDir>) -> anyhow::Result<PathBuf> {
+    if !(value.starts_with("https://") || value.starts_with("http://")) {
+        let path = PathBuf::from(value);
+        std::fs::metadata(&path).with_context(|| format!("{what} {value}"))?;
+        return Ok(path);
+    }
+    let dir = match scratch {
+        Some(dir) => dir,
+        None => scratch.insert(tempfile::tempdir().context("making a scratch folder")?),
+    };
+    let dest = dir.path().join(what.trim_start_matches('-'));
+    let limits = FetchLimits {
+        max_bytes: 2 << 30,
+        timeout: Duration::from_secs(600),
+        min_bytes_per_second: 10_000,
+    };
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(fetch(value, &dest, limits, &AddressRules::default()))
+        .map_err(|(_, why)| anyhow!("{what} {value}: {why}"))?;
+    Ok(dest)
 }
 
 impl SceneArgs {
     /// The scene, over `fill` when no picture, clip or blur is asked for.
-    pub fn scene(&self, fill: Background) -> anyhow::Result<Scene> {
-        let backdrop = if let Some(path) = &self.bg_image {
+    /// A picture or clip given by URL is downloaded into `scratch`.
+    pub fn scene(&self, fill: Background, scratch: &mut Option<TempDir>) -> anyhow::Result<Scene> {
+        let backdrop = if let Some(value) = &self.bg_image {
             Backdrop::Image {
-                path: readable(path, "--bg-image")?,
+                path: local(value, "--bg-image", scratch)?,
                 fit: self.fit,
             }
-        } else if let Some(path) = &self.bg_video {
+        } else if let Some(value) = &self.bg_video {
             Backdrop::Video {
-                path: readable(path, "--bg-video")?,
+                path: local(value, "--bg-video", scratch)?,
                 fit: self.fit,
             }
         } else if let Some(radius) = self.bg_blur {

@@ -576,3 +576,72 @@ fn every_wrong_background_composition_or_preview_names_its_param() {
     let px = &frames[5][(90 * 320 + 310) * 4..(90 * 320 + 310) * 4 + 3];
     assert!(px[0] > 200 && px[1] < 50 && px[2] < 50, "{px:?}");
 }
+
+#[test]
+fn the_command_line_takes_the_same_backdrops_canvas_and_preview() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = carphone_frames(dir.path(), 30);
+    let picture = dir.path().join("p.png");
+    ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=blue:s=64x64",
+            "-frames:v",
+            "1",
+        ],
+        &picture,
+    );
+    let out = dir.path().join("out.mov");
+    let run = Command::new(env!("CARGO_BIN_EXE_vidmatte"))
+        .arg("process")
+        .arg(&clip)
+        .arg("-o")
+        .arg(&out)
+        .args(["--model", "human", "--bg-image"])
+        .arg(&picture)
+        .args([
+            "--canvas",
+            "320x180",
+            "--anchor",
+            "right",
+            "--scale",
+            "0.5",
+            "--offset",
+            "-10,0",
+            "--preview",
+            "0.5",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let frames = decode(&out, 320, 180);
+    assert_eq!(frames.len(), 15, "half a second at 30 fps");
+    // 176×144 fitted in 320×180 is 220×180; half is 110×90, right-anchored
+    // and moved 10 px left: x 200..310, y 45..135. The blue picture fills
+    // the rest, opaque.
+    for frame in &frames {
+        for (x, y) in [(5, 5), (100, 90), (315, 90), (250, 20), (250, 160)] {
+            let p = &frame[(y * 320 + x) * 4..(y * 320 + x) * 4 + 4];
+            assert!(
+                p[2] > 200 && p[0] < 40 && p[1] < 40 && p[3] == 255,
+                "({x}, {y}): {p:?}"
+            );
+        }
+    }
+    let refused = Command::new(env!("CARGO_BIN_EXE_vidmatte"))
+        .arg("process")
+        .arg(&clip)
+        .arg("-o")
+        .arg(dir.path().join("x.webm"))
+        .args(["--bg-blur", "10", "--scale", "20"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--scale"));
+}

@@ -11,6 +11,8 @@ mod sweeper;
 mod webhooks;
 mod worker;
 
+pub use fetch::{fetch, FetchLimits};
+
 use std::sync::Arc;
 
 use tokio::task::JoinHandle;
