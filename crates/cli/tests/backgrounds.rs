@@ -645,3 +645,114 @@ fn the_command_line_takes_the_same_backdrops_canvas_and_preview() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--scale"));
 }
+
+/// A plain HTTP origin serving `files` by path; `/redirect` points at the
+/// cloud metadata address.
+fn origin(files: Vec<(&'static str, Vec<u8>)>) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            let _ = reader.read_line(&mut request_line);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let mut stream = stream;
+            let path = request_line.split(' ').nth(1).unwrap_or("");
+            match files.iter().find(|(p, _)| *p == path) {
+                Some((_, body)) => {
+                    let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+                    let _ = stream.write_all(head.as_bytes());
+                    let _ = stream.write_all(body);
+                }
+                None => {
+                    let _ = stream.write_all(b"HTTP/1.1 302 Found\r\nLocation: http://169.254.169.254/latest\r\nContent-Length: 0\r\n\r\n");
+                }
+            }
+        }
+    });
+    port
+}
+
+#[test]
+fn background_urls_are_fetched_under_the_address_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let picture = dir.path().join("p.png");
+    ffmpeg(
+        &["-f", "lavfi", "-i", "color=c=red:s=48x48", "-frames:v", "1"],
+        &picture,
+    );
+    let clip = carphone_frames(dir.path(), 10);
+    let port = origin(vec![
+        ("/bg.png", std::fs::read(&picture).unwrap()),
+        ("/clip.mp4", std::fs::read(&clip).unwrap()),
+    ]);
+    let server = Server::start(
+        &dir.path().join("data"),
+        &[("VIDMATTE_URL_ALLOWLIST", "127.0.0.1/32")],
+    );
+    let video = upload(&server, &clip)["video_url"].clone();
+    let job_with = |background: Value| {
+        let body = json!({"video_url": video, "model": "human", "output_format": "mp4", "background": background});
+        let id = server.create_job_as(&server.key, &body);
+        server.wait_terminal(&id, 600)
+    };
+    let done =
+        job_with(json!({"type": "image", "image_url": format!("http://127.0.0.1:{port}/bg.png")}));
+    assert_eq!(done["status"], "completed", "{done}");
+    let bytes = server
+        .client
+        .get(done["output_url"].as_str().unwrap())
+        .send()
+        .unwrap()
+        .bytes()
+        .unwrap();
+    let mp4 = dir.path().join("out.mp4");
+    std::fs::write(&mp4, &bytes).unwrap();
+    let frames = decode(&mp4, W, H);
+    let corner = &frames[5][..3];
+    assert!(
+        corner[0] > 200 && corner[1] < 50 && corner[2] < 50,
+        "{corner:?}"
+    );
+    // A redirect to the metadata address is re-checked and refused.
+    let refused = job_with(
+        json!({"type": "image", "image_url": format!("http://127.0.0.1:{port}/redirect")}),
+    );
+    assert_eq!(
+        (refused["status"].as_str(), refused["error_code"].as_str()),
+        (Some("failed"), Some("source_unreachable")),
+        "{refused}"
+    );
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap()
+            .contains("background.image_url"),
+        "{refused}"
+    );
+    // A clip is not a picture.
+    let wrong = job_with(
+        json!({"type": "image", "image_url": format!("http://127.0.0.1:{port}/clip.mp4")}),
+    );
+    assert_eq!(wrong["error_code"], "unsupported_media_type", "{wrong}");
+    // A clip by URL loops behind the subject.
+    let looped = job_with(
+        json!({"type": "video", "video_url": format!("http://127.0.0.1:{port}/clip.mp4")}),
+    );
+    assert_eq!(looped["status"], "completed", "{looped}");
+    // Outside the allowlist: refused at once, naming the field.
+    let (status, answer) = server.post(
+        "/v1/jobs",
+        &json!({"video_url": video, "background": {"type": "video", "video_url": format!("http://0x7f000002:{port}/clip.mp4")}}),
+    );
+    assert_eq!(
+        (status, answer["error"]["param"].as_str()),
+        (400, Some("background.video_url")),
+        "{answer}"
+    );
+}
