@@ -457,10 +457,10 @@ fn upload(path: &'static str, tag: &'static str, id: &'static str) -> Op {
     let body = json!({"required": true, "content": {"multipart/form-data": {"schema": {
         "type": "object", "required": ["file"],
         "properties": {"file": {"type": "string", "format": "binary",
-            "description": "The video. Its content is sniffed with ffprobe; the name and Content-Type are not trusted."}},
+            "description": "A video, or a PNG, JPEG or WebP picture for an image background. Its content is sniffed with ffprobe; the name and Content-Type are not trusted."}},
     }}}});
-    let op = Op::new("post", path, tag, id, "Upload a video")
-        .describe("Multipart with one field, `file`, streamed to storage (default limit 500 MB). Pass the returned `video_url` to create a job.")
+    let op = Op::new("post", path, tag, id, "Upload a video or a background picture")
+        .describe("Multipart with one field, `file`, streamed to storage (default limit 500 MB). Pass the returned `video_url` as a job's `video_url` (a video) or `background.image_url` (a picture; `kind: image`).")
         .auth(if tag == "Legacy" { Auth::LegacyKey } else { Auth::Key })
         .body(body)
         .errors(&[415, 422]);
