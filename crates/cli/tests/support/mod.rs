@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod frames;
 pub mod receiver;
 
 use std::path::{Path, PathBuf};
