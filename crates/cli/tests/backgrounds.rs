@@ -31,7 +31,7 @@ fn run(
     let id = server.create_job_as(&server.key, &body);
     let job = server.wait_terminal(&id, 600);
     assert_eq!(job["status"], "completed", "{job}");
-    let bytes = download(&server, &job);
+    let bytes = download(server, &job);
     let path = dir.join(format!("{id}.mov"));
     std::fs::write(&path, &bytes).unwrap();
     (job, decode(&path, width, height))
