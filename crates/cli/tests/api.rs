@@ -5,6 +5,7 @@
 mod support;
 
 use serde_json::{json, Value};
+use support::origin::origin;
 use support::*;
 
 #[test]
@@ -496,41 +497,13 @@ fn a_server_killed_mid_job_finishes_it_once_after_restart() {
     assert_eq!(charges, 1, "{events}");
 }
 
-/// A minimal HTTP origin on loopback: `/clip.mp4` serves `clip`,
-/// `/redirect` points at the cloud metadata address.
-fn origin(clip: Vec<u8>) -> u16 {
-    use std::io::{BufRead, BufReader, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            let _ = reader.read_line(&mut request_line);
-            let mut line = String::new();
-            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                line.clear();
-            }
-            let mut stream = stream;
-            if request_line.contains("/redirect") {
-                let _ = stream.write_all(b"HTTP/1.1 302 Found\r\nLocation: http://169.254.169.254/latest\r\nContent-Length: 0\r\n\r\n");
-            } else {
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: {}\r\n\r\n",
-                    clip.len()
-                );
-                let _ = stream.write_all(head.as_bytes());
-                let _ = stream.write_all(&clip);
-            }
-        }
-    });
-    port
-}
-
 #[test]
 fn external_urls_are_fetched_under_the_address_rules() {
     let dir = tempfile::tempdir().unwrap();
-    let port = origin(std::fs::read(carphone_1s(dir.path())).unwrap());
+    let port = origin(vec![(
+        "/clip.mp4",
+        std::fs::read(carphone_1s(dir.path())).unwrap(),
+    )]);
     let server = Server::start(
         &dir.path().join("data"),
         &[("VIDMATTE_URL_ALLOWLIST", "127.0.0.1/32")],

@@ -139,7 +139,20 @@ pub fn probe(path: &Path, limits: &ProbeLimits, cancel: &Cancel) -> Result<Media
         "-show_streams",
     ]);
     argv.push(path.as_os_str().to_owned());
-    let (process, pipes) = Process::spawn("ffprobe", &argv, false, true, limits.timeout, cancel)?;
+    let json = run_ffprobe(&argv, limits, cancel)?;
+    let info = parse_probe_json(&json)?;
+    limits.check(&info)?;
+    Ok(info)
+}
+
+/// Runs ffprobe with `argv` and returns what it printed; a file it cannot
+/// read is `Unsupported` with ffprobe's reason.
+pub(crate) fn run_ffprobe(
+    argv: &[std::ffi::OsString],
+    limits: &ProbeLimits,
+    cancel: &Cancel,
+) -> Result<String, MediaError> {
+    let (process, pipes) = Process::spawn("ffprobe", argv, false, true, limits.timeout, cancel)?;
     let mut json = String::new();
     if let Some(mut stdout) = pipes.stdout {
         stdout
@@ -147,15 +160,10 @@ pub fn probe(path: &Path, limits: &ProbeLimits, cancel: &Cancel) -> Result<Media
             .map_err(|e| MediaError::io("reading ffprobe output", e))?;
     }
     match process.wait() {
-        Ok(()) => {}
-        Err(MediaError::Failed { stderr, .. }) => {
-            return Err(MediaError::Unsupported(first_line(&stderr)));
-        }
-        Err(other) => return Err(other),
+        Ok(()) => Ok(json),
+        Err(MediaError::Failed { stderr, .. }) => Err(MediaError::Unsupported(first_line(&stderr))),
+        Err(other) => Err(other),
     }
-    let info = parse_probe_json(&json)?;
-    limits.check(&info)?;
-    Ok(info)
 }
 
 fn first_line(stderr: &str) -> String {

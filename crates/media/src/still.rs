@@ -1,12 +1,12 @@
 //! Still pictures (background images): what ffprobe says of one PNG, JPEG or
 //! WebP file, checked against the pixel limit before anything decodes it.
 
-use std::io::Read;
 use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::process::{args, Process};
+use crate::probe::run_ffprobe;
+use crate::process::args;
 use crate::scene::IMAGE_FORMATS;
 use crate::{Cancel, MediaError, ProbeLimits};
 
@@ -52,15 +52,8 @@ pub fn probe_image(
         "-show_streams",
     ]);
     argv.push(path.as_os_str().to_owned());
-    let (process, pipes) = Process::spawn("ffprobe", &argv, false, true, limits.timeout, cancel)?;
-    let mut json = String::new();
-    if let Some(mut stdout) = pipes.stdout {
-        stdout
-            .read_to_string(&mut json)
-            .map_err(|e| MediaError::io("reading ffprobe output", e))?;
-    }
-    process.wait().map_err(|e| match e {
-        MediaError::Failed { .. } => {
+    let json = run_ffprobe(&argv, limits, cancel).map_err(|e| match e {
+        MediaError::Unsupported(_) => {
             MediaError::Unsupported("not a PNG, JPEG or WebP picture".into())
         }
         other => other,

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod frames;
+pub mod origin;
 pub mod receiver;
 
 use std::path::{Path, PathBuf};

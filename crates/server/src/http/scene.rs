@@ -62,13 +62,9 @@ pub fn background_json(bg_type: &str, bg_color: Option<[u8; 3]>, render: &Render
         "blur" => json!({"type": "blur", "radius": render.blur_radius.unwrap_or(DEFAULT_BLUR)}),
         "transparent" => json!({"type": "transparent"}),
         named => {
-            let color = bg_color.or(match named {
-                "green" => Some([0, 255, 0]),
-                "white" => Some([255, 255, 255]),
-                "black" => Some([0, 0, 0]),
-                "blue" => Some([0, 0, 255]),
-                _ => None,
-            });
+            let color = vidmatte_media::Background::from_type(named, bg_color)
+                .ok()
+                .and_then(|b| b.color());
             json!({"type": "color", "color": color})
         }
     }

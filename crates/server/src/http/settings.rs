@@ -36,7 +36,8 @@ impl Default for JobSettings {
     }
 }
 
-const BG_TYPES: [&str; 9] = [
+/// `bg_type` as stored and shown (a request's `color` is stored as `custom`).
+pub(crate) const BG_TYPES: [&str; 9] = [
     "transparent",
     "green",
     "white",

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::scene::{color_in, request_properties, BG_TYPES};
+use super::scene::{color_in, request_bg_types, request_properties};
 use super::schemas::{formats, models, nullable};
 use crate::http::settings::{METADATA_MAX_BYTES, METADATA_MAX_KEYS, METADATA_MAX_KEY_CHARS};
 
@@ -12,7 +12,7 @@ fn job_settings() -> serde_json::Map<String, Value> {
     let properties = json!({
         "output_format": nullable(json!({"type": "string", "enum": formats(), "default": "webm",
             "description": "webm (VP9 + alpha), mov (ProRes 4444 + alpha), mp4 (H.264, opaque: needs a background), gif (1-bit alpha), webp (animated, alpha), png_sequence (zip of RGBA PNGs)."})),
-        "bg_type": nullable(json!({"type": "string", "enum": BG_TYPES, "default": "transparent",
+        "bg_type": nullable(json!({"type": "string", "enum": request_bg_types(), "default": "transparent",
             "description": "green is (0,255,0), blue (0,0,255); color (= custom) needs `bg_color`; image, video and blur take the fields of `background`."})),
         "bg_color": nullable(json!({"description": "Required iff `bg_type` is color/custom (given alone, it implies it).",
             "oneOf": color_in()["oneOf"]})),

@@ -6,33 +6,13 @@ use vidmatte_media::{Anchor, Fit};
 
 use super::schemas::{nullable, r};
 use crate::http::scene::MAX_PREVIEW_SECONDS;
+use crate::http::settings::BG_TYPES;
 
-/// Every `bg_type` the API takes (`color` is read as `custom`).
-pub const BG_TYPES: [&str; 10] = [
-    "transparent",
-    "color",
-    "custom",
-    "green",
-    "white",
-    "black",
-    "blue",
-    "image",
-    "video",
-    "blur",
-];
-
-/// `bg_type` as a job shows it.
-pub const STORED_BG_TYPES: [&str; 9] = [
-    "transparent",
-    "custom",
-    "green",
-    "white",
-    "black",
-    "blue",
-    "image",
-    "video",
-    "blur",
-];
+/// Every `bg_type` the API takes: the stored ones, and `color` (read as
+/// `custom`).
+pub fn request_bg_types() -> Vec<&'static str> {
+    std::iter::once("color").chain(BG_TYPES).collect()
+}
 
 fn fits() -> Vec<&'static str> {
     Fit::NAMES.split(", ").collect()
@@ -60,7 +40,7 @@ pub fn request_properties() -> Value {
             "type": "object",
             "description": "What shows where the subject is not. The flat `bg_*` fields are aliases; a field given both ways must agree (else 400 `background`). A picture, clip or blur makes alpha formats come out opaque; mp4 takes them all.",
             "properties": {
-                "type": nullable(json!({"type": "string", "enum": BG_TYPES,
+                "type": nullable(json!({"type": "string", "enum": request_bg_types(),
                     "description": "Implied by the other fields when left out (color, image_url, video_url, radius)."})),
                 "color": nullable(color_in()),
                 "image_url": nullable(json!({"type": "string", "maxLength": 2048,

@@ -187,7 +187,7 @@ fn job() -> Value {
         "model": string_enum(&models()),
         "text_prompt": nullable(json!({"type": "string"})),
         "output_format": string_enum(&formats()),
-        "bg_type": string_enum(&super::scene::STORED_BG_TYPES),
+        "bg_type": string_enum(&crate::http::settings::BG_TYPES),
         "bg_color": nullable(rgb()),
         "background": r("Background"),
         "composition": super::scene::composition_or_null(),
