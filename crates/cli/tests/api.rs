@@ -6,6 +6,7 @@ mod support;
 
 use serde_json::{json, Value};
 use support::origin::origin;
+use support::sse::job_events;
 use support::*;
 
 #[test]
@@ -569,37 +570,21 @@ fn graceful_shutdown_requeues_and_the_next_start_finishes_the_job() {
 
 #[test]
 fn progress_events_stream_until_the_job_ends() {
-    use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&dir.path().join("data"), &[]);
     let (_, upload) = server.upload("/v1/uploads", &carphone_1s(dir.path()));
     let (_, created) = server.post("/v1/jobs", &job_body(upload["video_url"].as_str().unwrap()));
     let id = created["id"].as_str().unwrap();
-    let response = server
-        .client
-        .get(server.url(&format!("/v1/jobs/{id}/events")))
-        .header("X-Api-Key", &server.key)
-        .send()
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/event-stream"));
-    let (mut events, mut event) = (Vec::new(), String::new());
-    for line in std::io::BufReader::new(response).lines() {
-        let line = line.unwrap();
-        if let Some(name) = line.strip_prefix("event: ") {
-            event = name.to_string();
-        } else if let Some(data) = line.strip_prefix("data: ") {
-            let job: Value = serde_json::from_str(data).unwrap();
-            events.push((
-                event.clone(),
+    let events: Vec<(String, String, i64)> = job_events(&server, id)
+        .into_iter()
+        .map(|(event, job)| {
+            (
+                event,
                 job["status"].as_str().unwrap().to_string(),
                 job["progress"].as_i64().unwrap(),
-            ));
-        }
-    }
+            )
+        })
+        .collect();
     let last = events.last().expect("events");
     assert_eq!(
         (last.0.as_str(), last.1.as_str()),

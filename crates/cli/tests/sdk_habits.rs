@@ -7,10 +7,9 @@
 
 mod support;
 
-use std::io::BufRead;
-
 use serde_json::{json, Value};
 use support::receiver::Receiver;
+use support::sse::job_events;
 use support::*;
 
 const ADMIN: &str = "s3cret";
@@ -30,27 +29,6 @@ fn ids(list: &Value) -> Vec<&str> {
         .iter()
         .map(|j| j["id"].as_str().unwrap())
         .collect()
-}
-
-/// Every `data:` of the job's server-sent events, until the stream ends.
-fn sse_jobs(server: &Server, id: &str) -> Vec<(String, Value)> {
-    let response = server
-        .client
-        .get(server.url(&format!("/v1/jobs/{id}/events")))
-        .header("X-Api-Key", &server.key)
-        .send()
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let (mut events, mut name) = (Vec::new(), String::new());
-    for line in std::io::BufReader::new(response).lines() {
-        let line = line.unwrap();
-        if let Some(event) = line.strip_prefix("event: ") {
-            name = event.to_string();
-        } else if let Some(data) = line.strip_prefix("data: ") {
-            events.push((name.clone(), serde_json::from_str(data).unwrap()));
-        }
-    }
-    events
 }
 
 #[test]
@@ -81,7 +59,7 @@ fn a_canceled_job_reads_failed_with_code_canceled_everywhere() {
     let waited = server.wait_terminal(&draft, 5);
     assert_eq!(waited["status"], "failed");
 
-    let events = sse_jobs(&server, &draft);
+    let events = job_events(&server, &draft);
     assert_eq!(
         events.len(),
         1,

@@ -6,6 +6,7 @@
 pub mod frames;
 pub mod origin;
 pub mod receiver;
+pub mod sse;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

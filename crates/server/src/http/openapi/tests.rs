@@ -362,15 +362,20 @@ fn job_row(done: bool) -> crate::store::JobRow {
     }
 }
 
-#[tokio::test]
-async fn job_objects_match_the_job_schema() {
-    let dir = tempfile::tempdir().unwrap();
+/// The job view of a store opened in `dir`, as handlers and webhooks use it.
+async fn job_view(dir: &std::path::Path) -> Arc<crate::view::JobView> {
     let config = crate::Config {
-        data_dir: dir.path().to_path_buf(),
+        data_dir: dir.to_path_buf(),
         ..crate::Config::default()
     };
     let store = crate::open_store(&config).await.unwrap();
-    let view = Arc::clone(store.view());
+    Arc::clone(store.view())
+}
+
+#[tokio::test]
+async fn job_objects_match_the_job_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let view = job_view(dir.path()).await;
     let doc = doc();
     for done in [false, true] {
         let job = view.job(&job_row(done));
@@ -397,12 +402,7 @@ async fn job_objects_match_the_job_schema() {
 #[tokio::test]
 async fn a_canceled_job_reads_failed_with_a_canceled_stage_and_code() {
     let dir = tempfile::tempdir().unwrap();
-    let config = crate::Config {
-        data_dir: dir.path().to_path_buf(),
-        ..crate::Config::default()
-    };
-    let store = crate::open_store(&config).await.unwrap();
-    let view = Arc::clone(store.view());
+    let view = job_view(dir.path()).await;
     let mut row = job_row(false);
     row.status = crate::store::JobStatus::Canceled;
     row.stage = crate::store::Stage::Segmenting;
