@@ -68,6 +68,15 @@ fn fixture() -> Fixture {
     }
 }
 
+/// How many of `pixels` have every colour channel of `a` within
+/// `tolerance` of `b`'s (both RGBA).
+fn matching(a: &[u8], b: &[u8], pixels: &[usize], tolerance: u8) -> usize {
+    pixels
+        .iter()
+        .filter(|&&i| close(&a[i * 4..i * 4 + 3], &b[i * 4..i * 4 + 3], tolerance))
+        .count()
+}
+
 /// Pixels of frame `f` where the reference α is exactly `alpha`.
 fn pixels_where(plain: &[Vec<u8>], f: usize, alpha: u8) -> Vec<usize> {
     (0..W * H)
@@ -112,14 +121,8 @@ fn an_image_background_shows_the_picture_where_alpha_was_0_and_the_subject_where
             bg.len(),
             fg.len()
         );
-        let picture_shows = bg
-            .iter()
-            .filter(|&&i| close(&frame[i * 4..i * 4 + 3], &image[i * 4..i * 4 + 3], 12))
-            .count();
-        let subject_shows = fg
-            .iter()
-            .filter(|&&i| close(&frame[i * 4..i * 4 + 3], &fx.plain[f][i * 4..i * 4 + 3], 12))
-            .count();
+        let picture_shows = matching(frame, &image, &bg, 12);
+        let subject_shows = matching(frame, &fx.plain[f], &fg, 12);
         assert!(
             picture_shows * 100 >= bg.len() * 98,
             "frame {f}: picture at {picture_shows}/{}",
@@ -163,10 +166,7 @@ fn blur_leaves_the_subject_sharp_and_the_background_soft() {
             pixels_where(&fx.plain, f, 0),
             pixels_where(&fx.plain, f, 255),
         );
-        let sharp = fg
-            .iter()
-            .filter(|&&i| close(&frame[i * 4..i * 4 + 3], &fx.plain[f][i * 4..i * 4 + 3], 12))
-            .count();
+        let sharp = matching(frame, &fx.plain[f], &fg, 12);
         assert!(
             sharp * 100 >= fg.len() * 98,
             "frame {f}: subject changed at {}",
@@ -229,16 +229,7 @@ fn a_video_background_is_looped_to_the_foregrounds_length() {
             .into_iter()
             .filter(|&i| fx.plain[b][i * 4 + 3] == 0)
             .collect();
-        let equal = both
-            .iter()
-            .filter(|&&i| {
-                close(
-                    &frames[a][i * 4..i * 4 + 3],
-                    &frames[b][i * 4..i * 4 + 3],
-                    10,
-                )
-            })
-            .count();
+        let equal = matching(&frames[a], &frames[b], &both, 10);
         equal as f64 / both.len().max(1) as f64
     };
     for f in 0..12 {
