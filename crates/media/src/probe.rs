@@ -93,14 +93,20 @@ impl Default for ProbeLimits {
 }
 
 impl ProbeLimits {
-    pub fn check(&self, info: &MediaInfo) -> Result<(), MediaError> {
-        let pixels = u64::from(info.width) * u64::from(info.height);
-        if pixels > self.max_pixels || info.width.max(info.height) > self.max_side {
+    /// A frame or picture of `width × height` within the pixel and side limits.
+    pub fn check_size(&self, width: u32, height: u32) -> Result<(), MediaError> {
+        let pixels = u64::from(width) * u64::from(height);
+        if pixels > self.max_pixels || width.max(height) > self.max_side {
             return Err(MediaError::OutsideLimits(format!(
-                "{}x{} is larger than allowed (at most {} pixels, {} per side)",
-                info.width, info.height, self.max_pixels, self.max_side
+                "{width}x{height} is larger than allowed (at most {} pixels, {} per side)",
+                self.max_pixels, self.max_side
             )));
         }
+        Ok(())
+    }
+
+    pub fn check(&self, info: &MediaInfo) -> Result<(), MediaError> {
+        self.check_size(info.width, info.height)?;
         if info.duration_seconds > self.max_duration_seconds {
             return Err(MediaError::OutsideLimits(format!(
                 "{:.1} s is longer than the {:.0} s allowed",

@@ -78,14 +78,7 @@ fn parse_image_json(json: &str, limits: &ProbeLimits) -> Result<ImageInfo, Media
         (Some(w), Some(h)) if w > 0 && h > 0 => (w, h),
         _ => return Err(MediaError::Unsupported("the picture has no size".into())),
     };
-    if u64::from(width) * u64::from(height) > limits.max_pixels
-        || width.max(height) > limits.max_side
-    {
-        return Err(MediaError::OutsideLimits(format!(
-            "the {width}x{height} picture is larger than allowed (at most {} pixels, {} per side)",
-            limits.max_pixels, limits.max_side
-        )));
-    }
+    limits.check_size(width, height)?;
     Ok(ImageInfo {
         codec,
         width,

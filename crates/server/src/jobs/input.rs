@@ -15,8 +15,7 @@ use crate::AppState;
 pub type InputError = (&'static str, String);
 
 /// True when the input or the background has to be downloaded first.
-pub fn needs_fetch(job: &JobRow) -> bool {
-    let render = Render::parse(&job.render);
+pub fn needs_fetch(job: &JobRow, render: &Render) -> bool {
     let external = [
         Some(&job.video_url),
         render.image_url.as_ref(),
@@ -40,10 +39,10 @@ pub async fn resolve(app: &AppState, job: &JobRow, work: &Path) -> Result<PathBu
 pub async fn backdrop(
     app: &AppState,
     job: &JobRow,
+    render: &Render,
     work: &Path,
     fill: vidmatte_media::Background,
 ) -> Result<Backdrop, InputError> {
-    let render = Render::parse(&job.render);
     let fit = render.fit.unwrap_or_default();
     let (url, image) = match (job.bg_type.as_str(), &render.image_url, &render.video_url) {
         ("image", Some(url), _) => (url, true),

@@ -63,6 +63,7 @@ pub(super) async fn run(
     let latest: Arc<Mutex<Option<Progress>>> = Arc::default();
     let models = app.models.clone();
     let (probe_tx, mut probe_rx) = tokio::sync::mpsc::unbounded_channel();
+    let preview = request.preview_seconds;
     let task = {
         let (cancel, latest) = (cancel.clone(), Arc::clone(&latest));
         tokio::task::spawn_blocking(move || -> Result<Report, PipelineError> {
@@ -94,10 +95,7 @@ pub(super) async fn run(
                 let _ = app.store.set_media(&job.id, owner, &info).await;
                 // External URLs: the cost is known only now.
                 if job.billing_status == BillingStatus::None && stopping.is_none() {
-                    let seconds = billing::billed_length(
-                        info.duration_seconds,
-                        crate::http::scene::Render::parse(&job.render).preview_duration,
-                    );
+                    let seconds = billing::billed_length(info.duration_seconds, preview);
                     let cost = billing::cost(&job.model, seconds);
                     match app.store.reserve(job.key_id, &job.id, &job.model, info.duration_seconds, cost).await {
                         Ok(Ok(())) => budget = limited.then_some(Budget { credits: cost }),

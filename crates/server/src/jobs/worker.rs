@@ -208,6 +208,7 @@ fn fill_of(job: &JobRow) -> Result<Background, String> {
 fn request_for(
     app: &AppState,
     job: &JobRow,
+    render: &Render,
     input: PathBuf,
     backdrop: Backdrop,
 ) -> Result<ProcessRequest, String> {
@@ -216,7 +217,6 @@ fn request_for(
         .output_format
         .parse()
         .map_err(|e: vidmatte_media::ParseError| e.to_string())?;
-    let render = Render::parse(&job.render);
     let output = work_dir(app, &job.id).join(format!("output.{}", format.extension()));
     let mut request = ProcessRequest::new(input, output, model, format);
     request.limits = app.config.probe_limits();
@@ -261,6 +261,7 @@ async fn input_of(
     app: &AppState,
     owner: &str,
     job: &JobRow,
+    render: &Render,
     lease: &Lease,
     slots: &Slots,
     worker: OwnedSemaphorePermit,
@@ -268,9 +269,9 @@ async fn input_of(
     let work = work_dir(app, &job.id);
     let fill = fill_of(job).map_err(|m| Ending::Failed("invalid_request", m))?;
     let failed = |(code, message)| Ending::Failed(code, message);
-    if !input::needs_fetch(job) {
+    if !input::needs_fetch(job, render) {
         let path = input::resolve(app, job, &work).await.map_err(failed)?;
-        let backdrop = input::backdrop(app, job, &work, fill)
+        let backdrop = input::backdrop(app, job, render, &work, fill)
             .await
             .map_err(failed)?;
         return Ok((path, backdrop, worker));
@@ -284,7 +285,7 @@ async fn input_of(
     let path = unless_stopped(lease, input::resolve(app, job, &work))
         .await?
         .map_err(failed)?;
-    let backdrop = unless_stopped(lease, input::backdrop(app, job, &work, fill))
+    let backdrop = unless_stopped(lease, input::backdrop(app, job, render, &work, fill))
         .await?
         .map_err(failed)?;
     drop(fetch);
@@ -314,11 +315,13 @@ async fn work(
             format!("creating the work folder: {e}"),
         );
     }
-    let (input, backdrop, _worker) = match input_of(app, owner, job, lease, slots, worker).await {
-        Ok(got) => got,
-        Err(ending) => return ending,
-    };
-    let request = match request_for(app, job, input, backdrop) {
+    let render = Render::parse(&job.render);
+    let (input, backdrop, _worker) =
+        match input_of(app, owner, job, &render, lease, slots, worker).await {
+            Ok(got) => got,
+            Err(ending) => return ending,
+        };
+    let request = match request_for(app, job, &render, input, backdrop) {
         Ok(r) => r,
         Err(message) => return Ending::Failed("invalid_request", message),
     };
