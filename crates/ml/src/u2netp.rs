@@ -11,6 +11,21 @@ use ort::value::TensorRef;
 use crate::resize::{model_input_size, resize_u8, to_planes, Filter};
 use crate::{FrameRef, Interrupt, Matte, MlError, ModelFile, ModelKind, ModelStore, Segmenter};
 
+/// A frame whose every channel stays within this range is flat.
+const FLAT_RANGE: u8 = 12;
+
+fn is_flat(rgb: &[u8]) -> bool {
+    let mut lo = [u8::MAX; 3];
+    let mut hi = [0u8; 3];
+    for px in rgb.chunks_exact(3) {
+        for c in 0..3 {
+            lo[c] = lo[c].min(px[c]);
+            hi[c] = hi[c].max(px[c]);
+        }
+    }
+    (0..3).all(|c| hi[c].saturating_sub(lo[c]) <= FLAT_RANGE)
+}
+
 const MEAN: [f32; 3] = [0.485, 0.456, 0.406];
 const STD: [f32; 3] = [0.229, 0.224, 0.225];
 
@@ -96,6 +111,19 @@ impl Segmenter for U2netp {
             3,
             Filter::Lanczos3,
         )?;
+        if is_flat(&self.resized) {
+            // Nothing stands out of a black or single-colour frame, but the
+            // min-max normalisation below would stretch the model's noise
+            // to full opacity.
+            matte.width = frame.width;
+            matte.height = frame.height;
+            matte.foreground = None;
+            matte.alpha.clear();
+            matte
+                .alpha
+                .resize(frame.width as usize * frame.height as usize, 0);
+            return Ok(());
+        }
         let max = f32::from(self.resized.iter().copied().max().unwrap_or(0).max(1));
         let plane = (iw * ih) as usize;
         to_planes(&self.resized, &mut self.input, |c, v| {
