@@ -238,6 +238,13 @@ impl Segmenter for Pro {
         let people_needed =
             chosen.iter().flatten().any(person) || targets.iter().any(all_people) || fused_people;
         self.people.update(frame, people_needed)?;
+        if self.people.running() && self.people.matte.alpha.iter().filter(|&&a| a > 127).count() * 1000 >= n {
+            for (t, target) in targets.iter().enumerate() {
+                if all_people(target) {
+                    self.found[t] = Found::Kept;
+                }
+            }
+        }
         if full_frame {
             self.isnet.set_long_side(1024);
             self.isnet.segment(frame, &mut self.salient)?;
@@ -305,5 +312,44 @@ fn salient_outside_people(salient: &[u8], tracks: &[Track], out: &mut [u8], w: u
     for ((o, &s), &c) in out.iter_mut().zip(salient).zip(&cover) {
         let v = (u32::from(s) * (255 - u32::from(c)) + 127) / 255;
         *o = (*o).max(v as u8);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::BoxF;
+
+    fn track(id: u64, x: f32, side: f32) -> Track {
+        Track {
+            id,
+            class: CocoClass::PERSON,
+            bbox: BoxF {
+                x1: x,
+                y1: 0.0,
+                x2: x + side,
+                y2: side,
+            },
+            score: 0.9,
+            hits: 1,
+            missed: 0,
+        }
+    }
+
+    #[test]
+    fn a_placement_stays_with_its_instance_for_the_shot() {
+        let mut lock = None;
+        let size = (640, 480);
+        let first = [track(1, 0.0, 100.0), track(2, 300.0, 90.0)];
+        assert_eq!(select(Placement::Largest, &[0, 1], &first, &mut lock, size), vec![0]);
+        // The other one grows past it: still the same subject.
+        let later = [track(1, 0.0, 100.0), track(2, 300.0, 120.0)];
+        assert_eq!(select(Placement::Largest, &[0, 1], &later, &mut lock, size), vec![0]);
+        // Once it has left, the next largest is chosen and held.
+        assert_eq!(select(Placement::Largest, &[1], &later, &mut lock, size), vec![1]);
+        assert_eq!(lock, Some(2));
+        let mut lock = None;
+        assert_eq!(select(Placement::Right, &[0, 1], &first, &mut lock, size), vec![1]);
+        assert_eq!(select(Placement::All, &[0, 1], &first, &mut lock, size), vec![0, 1]);
     }
 }

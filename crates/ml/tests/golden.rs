@@ -5,12 +5,14 @@
 //! and fp16 noise; a wrong normalisation, channel order or output scaling
 //! moves the block means by tens of levels.
 
+mod support;
+
 use std::path::PathBuf;
-use std::process::Command;
 
 use serde_json::Value;
+use support::{bus, store};
 use vidmatte_ml::{
-    FrameRef, Isnet, IsnetOptions, Matte, ModelKind, ModelStore, Rvm, RvmOptions, Segmenter,
+    FrameRef, Isnet, IsnetOptions, Matte, ModelKind, Rvm, RvmOptions, Segmenter,
     SegmenterOptions, U2netp, U2netpOptions,
 };
 
@@ -22,27 +24,6 @@ const MEAN_TOL_U2NETP: f64 = 0.3;
 const MAX_TOL_U2NETP: f64 = 12.0;
 const MEAN_TOL_RVM: f64 = 0.05;
 const MAX_TOL_RVM: f64 = 1.0;
-
-fn store() -> ModelStore {
-    ModelStore::from_env()
-}
-
-fn bus() -> (u32, u32, Vec<u8>) {
-    let path: PathBuf = store().root().join("clips/bus.jpg");
-    assert!(
-        path.is_file(),
-        "{} missing: run scripts/setup.sh",
-        path.display()
-    );
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(&path)
-        .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"])
-        .output()
-        .expect("ffmpeg");
-    assert!(out.status.success());
-    (810, 1080, out.stdout)
-}
 
 fn golden(name: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
