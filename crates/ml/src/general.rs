@@ -56,7 +56,7 @@ impl Segmenter for General {
         for track in self.tracker.tracks() {
             if track.class == CocoClass::PERSON {
                 self.people
-                    .keep(track, &mut matte.alpha, frame.width, frame.height);
+                    .keep(track, &[], &mut matte.alpha, frame.width, frame.height);
             }
         }
         Ok(())

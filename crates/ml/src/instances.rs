@@ -58,12 +58,63 @@ impl People {
         self.running = false;
     }
 
-    /// `out = max(out, RVM's alpha inside the person's region)`.
-    pub fn keep(&self, track: &Track, out: &mut [u8], width: u32, height: u32) {
-        if self.running {
-            person_region(&track.bbox).keep_max(&self.matte.alpha, out, width, height);
+    /// `out = max(out, RVM's alpha inside the person's region)`; the
+    /// feathered rim stops at the boxes of `others` (their people are not
+    /// this one).
+    pub fn keep(&self, track: &Track, others: &[BoxF], out: &mut [u8], width: u32, height: u32) {
+        if !self.running {
+            return;
+        }
+        let region = person_region(&track.bbox);
+        let (x0, y0, x1, y1) = region.outer().pixels(width, height);
+        let w = width as usize;
+        for y in y0..y1 {
+            for x in x0..x1 {
+                let mut weight = region.weight(x, y);
+                if weight > 0
+                    && !contains(&region.core, x, y)
+                    && others.iter().any(|b| contains(b, x, y))
+                {
+                    weight = 0;
+                }
+                let i = y as usize * w + x as usize;
+                let v = ((u32::from(self.matte.alpha[i]) * weight + 128) >> 8) as u8;
+                out[i] = out[i].max(v);
+            }
         }
     }
+
+    /// RVM's alpha inside `people`, for taking people out of an object in
+    /// front of which they stand; `None` while RVM is not running.
+    pub fn occluders<'a>(&'a self, people: &'a [BoxF]) -> Option<Occluders<'a>> {
+        (self.running && !people.is_empty()).then_some(Occluders {
+            alpha: &self.matte.alpha,
+            boxes: people,
+        })
+    }
+}
+
+/// People standing in front of an object: their matte and boxes.
+pub(crate) struct Occluders<'a> {
+    alpha: &'a [u8],
+    boxes: &'a [BoxF],
+}
+
+impl Occluders<'_> {
+    /// 0..=256: how much of pixel `i` at (x, y) is not a person.
+    fn clear(&self, i: usize, x: u32, y: u32) -> u32 {
+        if self.boxes.iter().any(|b| contains(b, x, y)) {
+            256 - u32::from(self.alpha[i])
+        } else {
+            256
+        }
+    }
+}
+
+/// Whether pixel (x, y)'s centre is inside `bbox`.
+pub(crate) fn contains(bbox: &BoxF, x: u32, y: u32) -> bool {
+    let (px, py) = (x as f32 + 0.5, y as f32 + 0.5);
+    px >= bbox.x1 && px < bbox.x2 && py >= bbox.y1 && py < bbox.y2
 }
 
 /// ISNet on instance crops.
@@ -74,12 +125,17 @@ pub(crate) struct Objects {
 }
 
 impl Objects {
-    /// `out = max(out, ISNet's alpha of the instance's crop)`, feathered.
+    /// `out = max(out, ISNet's alpha of the instance)`, feathered, less any
+    /// person standing in front of it. The alpha comes from `full_frame`
+    /// (ISNet's matte of the whole frame) when given, else from ISNet run
+    /// on the instance's own crop.
     pub fn keep(
         &mut self,
         isnet: &mut Isnet,
         frame: &FrameRef<'_>,
         bbox: &BoxF,
+        full_frame: Option<&[u8]>,
+        occluders: Option<&Occluders<'_>>,
         out: &mut [u8],
     ) -> Result<(), MlError> {
         let region = object_region(bbox);
@@ -89,24 +145,46 @@ impl Objects {
             return Ok(());
         }
         let w = frame.width as usize;
-        self.crop.clear();
-        for y in y0..y1 {
-            let row = (y as usize * w + x0 as usize) * 3;
-            self.crop
-                .extend_from_slice(&frame.rgb[row..row + cw as usize * 3]);
+        if full_frame.is_none() {
+            self.crop.clear();
+            for y in y0..y1 {
+                let row = (y as usize * w + x0 as usize) * 3;
+                self.crop
+                    .extend_from_slice(&frame.rgb[row..row + cw as usize * 3]);
+            }
+            if let Some(people) = occluders {
+                // Grey out the people in front, so ISNet's most salient
+                // thing in the crop is the object rather than them.
+                let mut k = 0;
+                for y in y0..y1 {
+                    for x in x0..x1 {
+                        let i = y as usize * w + x as usize;
+                        if people.clear(i, x, y) < 128 {
+                            self.crop[k..k + 3].copy_from_slice(&[128, 128, 128]);
+                        }
+                        k += 3;
+                    }
+                }
+            }
+            let crop = FrameRef {
+                width: cw,
+                height: ch,
+                rgb: &self.crop,
+            };
+            isnet.segment(&crop, &mut self.matte)?;
         }
-        let crop = FrameRef {
-            width: cw,
-            height: ch,
-            rgb: &self.crop,
-        };
-        isnet.segment(&crop, &mut self.matte)?;
         for y in y0..y1 {
             for x in x0..x1 {
-                let a = self.matte.alpha[((y - y0) * cw + (x - x0)) as usize];
-                let v = ((u32::from(a) * region.weight(x, y) + 128) >> 8) as u8;
                 let i = y as usize * w + x as usize;
-                out[i] = out[i].max(v);
+                let a = match full_frame {
+                    Some(alpha) => alpha[i],
+                    None => self.matte.alpha[((y - y0) * cw + (x - x0)) as usize],
+                };
+                let mut v = (u32::from(a) * region.weight(x, y) + 128) >> 8;
+                if let Some(people) = occluders {
+                    v = (v * people.clear(i, x, y) + 128) >> 8;
+                }
+                out[i] = out[i].max(v as u8);
             }
         }
         Ok(())

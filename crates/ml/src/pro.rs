@@ -7,9 +7,9 @@
 //! instance and stays with it until it leaves the shot.
 
 use crate::components::keep_placement;
-use crate::instances::{object_region, person_region, Objects, People};
+use crate::instances::{person_region, Objects, People};
 use crate::{
-    CocoClass, Detector, FrameRef, Interrupt, Isnet, IsnetOptions, Matte, MlError, ModelKind,
+    BoxF, CocoClass, Detector, FrameRef, Interrupt, Isnet, IsnetOptions, Matte, MlError, ModelKind,
     ModelStore, Placement, Prompt, Rvm, Segmenter, SegmenterOptions, Subject, Track, Tracker,
 };
 
@@ -235,10 +235,21 @@ impl Segmenter for Pro {
             .zip(&chosen)
             .any(|(t, c)| t.subject == Subject::Any && c.is_empty())
             && tracks.iter().any(|t| t.class == CocoClass::PERSON);
-        let people_needed =
-            chosen.iter().flatten().any(person) || targets.iter().any(all_people) || fused_people;
+        let person_boxes: Vec<BoxF> = tracks
+            .iter()
+            .filter(|t| t.class == CocoClass::PERSON)
+            .map(|t| t.bbox)
+            .collect();
+        // People in front of a kept object are taken out with RVM's matte.
+        let occluded = !objects.is_empty() && !person_boxes.is_empty();
+        let people_needed = chosen.iter().flatten().any(person)
+            || targets.iter().any(all_people)
+            || fused_people
+            || occluded;
         self.people.update(frame, people_needed)?;
-        if self.people.running() && self.people.matte.alpha.iter().filter(|&&a| a > 127).count() * 1000 >= n {
+        if self.people.running()
+            && self.people.matte.alpha.iter().filter(|&&a| a > 127).count() * 1000 >= n
+        {
             for (t, target) in targets.iter().enumerate() {
                 if all_people(target) {
                     self.found[t] = Found::Kept;
@@ -261,16 +272,27 @@ impl Segmenter for Pro {
                 // detector misses).
                 self.part.copy_from_slice(&self.people.matte.alpha);
             }
+            // People not kept by this target bound the rims of those kept.
+            let others: Vec<BoxF> = (0..tracks.len())
+                .filter(|i| person(i) && !picks.contains(i))
+                .map(|i| tracks[i].bbox)
+                .collect();
+            let occluders = self.people.occluders(&person_boxes);
             for &i in picks {
                 let track = &tracks[i];
                 if person(&i) {
-                    self.people.keep(track, &mut self.part, w, h);
-                } else if full_frame {
-                    object_region(&track.bbox).keep_max(&self.salient.alpha, &mut self.part, w, h);
+                    self.people.keep(track, &others, &mut self.part, w, h);
                 } else {
                     self.isnet.set_long_side(1024);
-                    self.objects
-                        .keep(&mut self.isnet, frame, &track.bbox, &mut self.part)?;
+                    let full = full_frame.then_some(&self.salient.alpha[..]);
+                    self.objects.keep(
+                        &mut self.isnet,
+                        frame,
+                        &track.bbox,
+                        full,
+                        occluders.as_ref(),
+                        &mut self.part,
+                    )?;
                 }
             }
             match target.subject {
@@ -283,7 +305,7 @@ impl Segmenter for Pro {
                         *p = (*p).max(s);
                     }
                     for track in tracks.iter().filter(|t| t.class == CocoClass::PERSON) {
-                        self.people.keep(track, &mut self.part, w, h);
+                        self.people.keep(track, &[], &mut self.part, w, h);
                     }
                     keep_placement(&mut self.part, w, h, target.placement);
                 }
@@ -341,15 +363,30 @@ mod tests {
         let mut lock = None;
         let size = (640, 480);
         let first = [track(1, 0.0, 100.0), track(2, 300.0, 90.0)];
-        assert_eq!(select(Placement::Largest, &[0, 1], &first, &mut lock, size), vec![0]);
+        assert_eq!(
+            select(Placement::Largest, &[0, 1], &first, &mut lock, size),
+            vec![0]
+        );
         // The other one grows past it: still the same subject.
         let later = [track(1, 0.0, 100.0), track(2, 300.0, 120.0)];
-        assert_eq!(select(Placement::Largest, &[0, 1], &later, &mut lock, size), vec![0]);
+        assert_eq!(
+            select(Placement::Largest, &[0, 1], &later, &mut lock, size),
+            vec![0]
+        );
         // Once it has left, the next largest is chosen and held.
-        assert_eq!(select(Placement::Largest, &[1], &later, &mut lock, size), vec![1]);
+        assert_eq!(
+            select(Placement::Largest, &[1], &later, &mut lock, size),
+            vec![1]
+        );
         assert_eq!(lock, Some(2));
         let mut lock = None;
-        assert_eq!(select(Placement::Right, &[0, 1], &first, &mut lock, size), vec![1]);
-        assert_eq!(select(Placement::All, &[0, 1], &first, &mut lock, size), vec![0, 1]);
+        assert_eq!(
+            select(Placement::Right, &[0, 1], &first, &mut lock, size),
+            vec![1]
+        );
+        assert_eq!(
+            select(Placement::All, &[0, 1], &first, &mut lock, size),
+            vec![0, 1]
+        );
     }
 }

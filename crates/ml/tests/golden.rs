@@ -12,8 +12,8 @@ use std::path::PathBuf;
 use serde_json::Value;
 use support::{bus, store};
 use vidmatte_ml::{
-    FrameRef, Isnet, IsnetOptions, Matte, ModelKind, Rvm, RvmOptions, Segmenter,
-    SegmenterOptions, U2netp, U2netpOptions,
+    FrameRef, Isnet, IsnetOptions, Matte, ModelKind, Rvm, RvmOptions, Segmenter, SegmenterOptions,
+    U2netp, U2netpOptions,
 };
 
 // Measured (see the closing note): RVM 0.000/0.01, ISNet 0.007/0.54,

@@ -39,7 +39,11 @@ fn detections() -> Vec<Detection> {
     let (width, height, rgb) = bus();
     let mut detector = Detector::load(&store(), 2).unwrap();
     detector
-        .detect(&FrameRef { width, height, rgb: &rgb })
+        .detect(&FrameRef {
+            width,
+            height,
+            rgb: &rgb,
+        })
         .unwrap()
 }
 
@@ -60,7 +64,12 @@ fn reference() -> Vec<(u8, f32, BoxF)> {
             (
                 d["class"].as_u64().unwrap() as u8,
                 d["score"].as_f64().unwrap() as f32,
-                BoxF { x1: b[0], y1: b[1], x2: b[2], y2: b[3] },
+                BoxF {
+                    x1: b[0],
+                    y1: b[1],
+                    x2: b[2],
+                    y2: b[3],
+                },
             )
         })
         .collect()
@@ -93,7 +102,10 @@ fn detector_matches_reference() {
             best.score
         );
     }
-    let people = found.iter().filter(|d| d.class == CocoClass::PERSON).count();
+    let people = found
+        .iter()
+        .filter(|d| d.class == CocoClass::PERSON)
+        .count();
     let bus = CocoClass::named("bus").unwrap();
     assert!(people >= 3, "{found:?}");
     assert!(found.iter().any(|d| d.class == bus), "{found:?}");
@@ -104,7 +116,11 @@ fn agreement_with_rvm(alpha: &[u8], rvm: &[u8], people: &[BoxF], width: u32) -> 
     let (mut total, mut kept) = (0u64, 0u64);
     for (i, (&a, &r)) in alpha.iter().zip(rvm).enumerate() {
         let (x, y) = ((i as u32 % width) as f32, (i as u32 / width) as f32);
-        if r > 127 && people.iter().any(|b| x >= b.x1 && x < b.x2 && y >= b.y1 && y < b.y2) {
+        if r > 127
+            && people
+                .iter()
+                .any(|b| x >= b.x1 && x < b.x2 && y >= b.y1 && y < b.y2)
+        {
             total += 1;
             kept += u64::from(a > 127);
         }
@@ -122,7 +138,13 @@ fn original_and_pro_keep_the_people_rvm_keeps() {
         .map(|d| d.bbox)
         .collect();
     let store = store();
-    let rvm = segment(store.load(ModelKind::Human, &options(None)).unwrap().as_mut(), &photo);
+    let rvm = segment(
+        store
+            .load(ModelKind::Human, &options(None))
+            .unwrap()
+            .as_mut(),
+        &photo,
+    );
     for (model, prompt) in [(ModelKind::Original, None), (ModelKind::Pro, None)] {
         let mut m = store.load(model, &options(prompt)).unwrap();
         let matte = segment(m.as_mut(), &photo);
@@ -142,7 +164,9 @@ fn pro_keeps_the_named_object_and_warns_about_a_missing_one() {
         .expect("the bus is detected")
         .bbox;
     let store = store();
-    let mut pro = store.load(ModelKind::Pro, &options(Some("the bus"))).unwrap();
+    let mut pro = store
+        .load(ModelKind::Pro, &options(Some("the bus")))
+        .unwrap();
     let matte = segment(pro.as_mut(), &photo);
     let grown = bus_box.grown(0.06);
     let (mut mass, mut inside) = (0f64, 0f64);
@@ -154,7 +178,10 @@ fn pro_keeps_the_named_object_and_warns_about_a_missing_one() {
         }
     }
     let share_of_box = inside / (255.0 * f64::from(bus_box.area()));
-    eprintln!("bus: {:.3} of the matte inside the box, box {share_of_box:.3} covered", inside / mass);
+    eprintln!(
+        "bus: {:.3} of the matte inside the box, box {share_of_box:.3} covered",
+        inside / mass
+    );
     assert!(inside / mass > 0.97, "{}", inside / mass);
     assert!(share_of_box > 0.3, "{share_of_box}");
     assert!(pro.warnings().is_empty(), "{:?}", pro.warnings());
@@ -163,7 +190,10 @@ fn pro_keeps_the_named_object_and_warns_about_a_missing_one() {
     let matte = segment(pro.as_mut(), &photo);
     let kept = matte.alpha.iter().filter(|&&a| a > 0).count();
     let warnings = pro.warnings();
-    assert!(kept < (w * h / 1000) as usize, "kept {kept} pixels for an absent dog");
+    assert!(
+        kept < (w * h / 1000) as usize,
+        "kept {kept} pixels for an absent dog"
+    );
     assert!(
         warnings.len() == 1 && warnings[0].contains("no dog found"),
         "{warnings:?}"

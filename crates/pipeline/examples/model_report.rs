@@ -50,7 +50,14 @@ fn decode(path: &str, label: &str, max_frames: usize) -> Clip {
     let height = h.min(720) / 2 * 2;
     let width = (u64::from(w) * u64::from(height) / u64::from(h)) as u32 / 2 * 2;
     let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-i", path, "-frames:v", &max_frames.to_string()])
+        .args([
+            "-v",
+            "error",
+            "-i",
+            path,
+            "-frames:v",
+            &max_frames.to_string(),
+        ])
         .args(["-vf", &format!("scale={width}:{height}:flags=bilinear")])
         .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"])
         .output()
@@ -69,7 +76,7 @@ fn decode(path: &str, label: &str, max_frames: usize) -> Clip {
     }
 }
 
-fn frame(clip: &Clip, rgb: &'_ [u8]) -> FrameRef<'_> {
+fn frame<'a>(clip: &Clip, rgb: &'a [u8]) -> FrameRef<'a> {
     FrameRef {
         width: clip.width,
         height: clip.height,
@@ -222,7 +229,13 @@ fn main() {
         );
         let mut human = store.load(ModelKind::Human, &options).expect("human");
         let (rvm, fps) = mattes(human.as_mut(), &clip);
-        print(&clip, "human", fps, &measure(&clip, &rvm, &rvm, &tracks, None), "");
+        print(
+            &clip,
+            "human",
+            fps,
+            &measure(&clip, &rvm, &rvm, &tracks, None),
+            "",
+        );
         let mut isnet = Isnet::load(&store, options.threads, options.isnet.clone()).expect("isnet");
         let (a, fps) = mattes(&mut isnet, &clip);
         let row = measure(&clip, &a, &rvm, &tracks, None);
