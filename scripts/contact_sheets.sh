@@ -14,7 +14,8 @@
 # laid over a grey/white checkerboard of 16 px squares (so the transparent
 # background shows as the checkerboard) and put side by side in
 # OUT_DIR/<clip>-<model>.png (<clip>-pro-<prompt>.png for pro:TEXT).
-# A sheet over 300 KB is redone with a 256-colour palette.
+# A sheet over 300 KB is redone with a 256-colour palette. SHEET_TILE_WIDTH
+# and SHEET_MAX_BYTES change those two numbers.
 #
 # Environment: VIDMATTE_FLAGS adds flags to each `process` run (e.g.
 # "--threads 2 --preview 3"); the model cache is the binary's own
@@ -34,9 +35,9 @@ for tool in ffmpeg ffprobe; do
 done
 mkdir -p "$out_dir"
 
-TILE_W=320
+TILE_W=${SHEET_TILE_WIDTH:-320}
 SQUARE=16
-MAX_BYTES=300000
+MAX_BYTES=${SHEET_MAX_BYTES:-300000}
 name=$(basename "$clip")
 name=${name%.*}
 tmp=$(mktemp -d)

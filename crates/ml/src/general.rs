@@ -1,7 +1,10 @@
 //! `original`, the general default: ISNet's salient objects (per frame, at
 //! 640 px) fused with RobustVideoMatting's people wherever the detector
 //! sees a person, so footage with people keeps every person, not only the
-//! most salient thing. RVM runs only while the shot has people in it.
+//! most salient thing. RVM runs only while the shot has people in it. The
+//! detector runs on every [`DETECT_EVERY`]th frame of a shot (tracks keep
+//! their boxes in between, and a person's region has a wide feathered rim),
+//! which keeps the default tier close to ISNet's own speed.
 
 use crate::instances::People;
 use crate::{
@@ -9,11 +12,16 @@ use crate::{
     Segmenter, SegmenterOptions, Tracker,
 };
 
+/// The detector's stride in frames.
+pub const DETECT_EVERY: u64 = 3;
+
 pub struct General {
     isnet: Isnet,
     detector: Detector,
     tracker: Tracker,
     people: People,
+    /// Frames since the shot began.
+    frame: u64,
 }
 
 impl General {
@@ -29,6 +37,7 @@ impl General {
             detector,
             tracker: Tracker::default(),
             people: People::new(rvm),
+            frame: 0,
         })
     }
 }
@@ -45,12 +54,20 @@ impl Segmenter for General {
     fn reset(&mut self) {
         self.tracker.reset();
         self.people.reset();
+        self.frame = 0;
     }
 
     fn segment(&mut self, frame: &FrameRef<'_>, matte: &mut Matte) -> Result<(), MlError> {
-        let detections = self.detector.detect(frame)?;
-        let tracks = self.tracker.update(&detections);
-        let present = tracks.iter().any(|t| t.class == CocoClass::PERSON);
+        if self.frame % DETECT_EVERY == 0 {
+            let detections = self.detector.detect(frame)?;
+            self.tracker.update(&detections);
+        }
+        self.frame += 1;
+        let present = self
+            .tracker
+            .tracks()
+            .iter()
+            .any(|t| t.class == CocoClass::PERSON);
         self.people.update(frame, present)?;
         self.isnet.segment(frame, matte)?;
         for track in self.tracker.tracks() {

@@ -39,6 +39,9 @@ pub struct Pro {
     found: Vec<Found>,
     /// Frames segmented (nothing is "not found" before the first).
     frames: u64,
+    /// The prompt came from the user (the default's parts are not warned
+    /// about when absent).
+    asked: bool,
 }
 
 impl Pro {
@@ -66,6 +69,7 @@ impl Pro {
             locks: vec![None; n],
             found: vec![Found::Nothing; n],
             frames: 0,
+            asked: options.prompt.is_some(),
         })
     }
 
@@ -171,7 +175,7 @@ impl Segmenter for Pro {
 
     fn warnings(&self) -> Vec<String> {
         let mut warnings = self.prompt.warnings.clone();
-        if self.frames == 0 {
+        if self.frames == 0 || !self.asked {
             return warnings;
         }
         for (target, found) in self.prompt.targets.iter().zip(&self.found) {

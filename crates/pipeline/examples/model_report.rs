@@ -7,8 +7,9 @@
 //! classes. `original` before issue 12 (ISNet alone) runs side by side.
 //!
 //! usage: cargo run --release -p vidmatte-pipeline --example model_report --
-//!        FRAMES CLIP[@LABEL]...
-//! Each clip is decoded with ffmpeg (at most 720 px high), first FRAMES frames.
+//!        FRAMES CLIP[@LABEL[@START_SECONDS]]...
+//! Each clip is decoded with ffmpeg (at most 720 px high): FRAMES frames
+//! from START_SECONDS (default 0).
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -38,7 +39,7 @@ struct Clip {
     frames: Vec<Vec<u8>>,
 }
 
-fn decode(path: &str, label: &str, max_frames: usize) -> Clip {
+fn decode(path: &str, label: &str, start: &str, max_frames: usize) -> Clip {
     let probe = Command::new("ffprobe")
         .args(["-v", "error", "-select_streams", "v:0", "-show_entries"])
         .args(["stream=width,height", "-of", "csv=p=0", path])
@@ -53,6 +54,8 @@ fn decode(path: &str, label: &str, max_frames: usize) -> Clip {
         .args([
             "-v",
             "error",
+            "-ss",
+            start,
             "-i",
             path,
             "-frames:v",
@@ -212,8 +215,10 @@ fn main() {
         "clip", "model", "fps", "|Δα|", "kept", "RVM-agr", "in-box"
     );
     for spec in &args[1..] {
-        let (path, label) = spec.split_once('@').unwrap_or((spec, spec));
-        let clip = decode(path, label, frames);
+        let mut parts = spec.split('@');
+        let path = parts.next().unwrap_or_default();
+        let label = parts.next().unwrap_or(path);
+        let clip = decode(path, label, parts.next().unwrap_or("0"), frames);
         let tracks = tracks(&store, &clip);
         let mut counts = BTreeMap::new();
         for t in tracks.iter().flatten().filter(|t| t.missed == 0) {
