@@ -15,8 +15,8 @@ pub(crate) fn person_region(bbox: &BoxF) -> SoftBox {
 /// region's outer edge, so the weight reaches 0 inside the crop.
 pub(crate) fn object_region(bbox: &BoxF) -> SoftBox {
     SoftBox {
-        core: bbox.grown(0.05),
-        feather: (bbox.width().min(bbox.height()) * 0.1).max(2.0),
+        core: bbox.grown(0.02),
+        feather: bbox.width().min(bbox.height()) * 0.15 + 4.0,
     }
 }
 

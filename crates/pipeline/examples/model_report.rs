@@ -9,7 +9,8 @@
 //! usage: cargo run --release -p vidmatte-pipeline --example model_report --
 //!        FRAMES CLIP[@LABEL[@START_SECONDS]]...
 //! Each clip is decoded with ffmpeg (at most 720 px high): FRAMES frames
-//! from START_SECONDS (default 0).
+//! from START_SECONDS (default 0). With REPORT_DETECTIONS set it only lists
+//! the tracked detections of each frame.
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -135,6 +136,9 @@ fn inside(bbox: &BoxF, x: usize, y: usize) -> bool {
 }
 
 struct Row {
+    /// Frame transitions where the matte's centre of mass moves by more
+    /// than a tenth of the frame's width (the kept subject changed).
+    jumps: usize,
     flicker: f64,
     kept: f64,
     agreement: Option<f64>,
@@ -150,12 +154,20 @@ fn measure(
 ) -> Row {
     let w = clip.width as usize;
     let (mut flicker, mut kept) = (0.0, 0.0);
+    let mut centres: Vec<Option<(f64, f64)>> = Vec::new();
     let (mut person_px, mut agreed, mut mass, mut mass_in) = (0u64, 0u64, 0.0, 0.0);
     for (f, alpha) in alphas.iter().enumerate() {
         if f > 0 {
             flicker += vidmatte_pipeline::flicker(&alphas[f - 1], alpha) * 255.0;
         }
         kept += alpha.iter().map(|&a| f64::from(a)).sum::<f64>() / (alpha.len() as f64 * 255.0);
+        let (mut m, mut sx, mut sy) = (0.0, 0.0, 0.0);
+        for (i, &a) in alpha.iter().enumerate().filter(|(_, &a)| a > 127) {
+            m += f64::from(a);
+            sx += f64::from(a) * (i % w) as f64;
+            sy += f64::from(a) * (i / w) as f64;
+        }
+        centres.push((m > 0.0).then(|| (sx / m, sy / m)));
         let people: Vec<&Track> = tracks[f]
             .iter()
             .filter(|t| t.class == CocoClass::PERSON)
@@ -183,7 +195,16 @@ fn measure(
             }
         }
     }
+    let jumps = centres
+        .windows(2)
+        .filter(|p| match (p[0], p[1]) {
+            (Some(a), Some(b)) => ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt() > w as f64 / 10.0,
+            (None, None) => false,
+            _ => true,
+        })
+        .count();
     Row {
+        jumps,
         flicker: flicker / (alphas.len().max(2) - 1) as f64,
         kept: kept / alphas.len() as f64,
         agreement: (person_px > 0).then(|| agreed as f64 / person_px as f64),
@@ -194,11 +215,12 @@ fn measure(
 fn print(clip: &Clip, name: &str, fps: f64, row: &Row, extra: &str) {
     let opt = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
     println!(
-        "{:<12} {:<28} {:>6.2} {:>7.2} {:>6.3} {:>7} {:>7}  {extra}",
+        "{:<12} {:<28} {:>6.2} {:>7.2} {:>5} {:>6.3} {:>7} {:>7}  {extra}",
         clip.label,
         name,
         fps,
         row.flicker,
+        row.jumps,
         row.kept,
         opt(row.agreement),
         opt(row.in_boxes)
@@ -211,8 +233,8 @@ fn main() {
     let store = ModelStore::from_env();
     let options = SegmenterOptions::default();
     println!(
-        "{:<12} {:<28} {:>6} {:>7} {:>6} {:>7} {:>7}  warnings",
-        "clip", "model", "fps", "|Δα|", "kept", "RVM-agr", "in-box"
+        "{:<12} {:<28} {:>6} {:>7} {:>5} {:>6} {:>7} {:>7}  warnings",
+        "clip", "model", "fps", "|Δα|", "jumps", "kept", "RVM-agr", "in-box"
     );
     for spec in &args[1..] {
         let mut parts = spec.split('@');
@@ -232,6 +254,14 @@ fn main() {
             clip.frames.len(),
             found.join(", ")
         );
+        if std::env::var_os("REPORT_DETECTIONS").is_some() {
+            for (f, frame_tracks) in tracks.iter().enumerate() {
+                for t in frame_tracks {
+                    println!("  frame {f} id {} {} {:.2} {:?}", t.id, t.class, t.score, t.bbox);
+                }
+            }
+            continue;
+        }
         let mut human = store.load(ModelKind::Human, &options).expect("human");
         let (rvm, fps) = mattes(human.as_mut(), &clip);
         print(
