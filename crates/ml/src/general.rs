@@ -58,7 +58,7 @@ impl Segmenter for General {
     }
 
     fn segment(&mut self, frame: &FrameRef<'_>, matte: &mut Matte) -> Result<(), MlError> {
-        if self.frame % DETECT_EVERY == 0 {
+        if self.frame.is_multiple_of(DETECT_EVERY) {
             let detections = self.detector.detect(frame)?;
             self.tracker.update(&detections);
         }

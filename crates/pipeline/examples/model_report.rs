@@ -198,7 +198,9 @@ fn measure(
     let jumps = centres
         .windows(2)
         .filter(|p| match (p[0], p[1]) {
-            (Some(a), Some(b)) => ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt() > w as f64 / 10.0,
+            (Some(a), Some(b)) => {
+                ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt() > w as f64 / 10.0
+            }
             (None, None) => false,
             _ => true,
         })
@@ -257,7 +259,10 @@ fn main() {
         if std::env::var_os("REPORT_DETECTIONS").is_some() {
             for (f, frame_tracks) in tracks.iter().enumerate() {
                 for t in frame_tracks {
-                    println!("  frame {f} id {} {} {:.2} {:?}", t.id, t.class, t.score, t.bbox);
+                    println!(
+                        "  frame {f} id {} {} {:.2} {:?}",
+                        t.id, t.class, t.score, t.bbox
+                    );
                 }
             }
             continue;
