@@ -9,10 +9,10 @@
   var STORE = { key: 'vidmatte.apiKey', opts: 'vidmatte.options', job: 'vidmatte.currentJob' };
   var TERMINAL = { completed: true, failed: true, canceled: true };
   var MODEL_INFO = {
-    original: 'ISNet, frame by frame — good for objects, products and people.',
+    original: 'The general default: salient objects (ISNet) plus every person the detector sees (RobustVideoMatting).',
     light: 'U²-Netp, frame by frame — the fastest; fine for simple shots.',
     human: 'RobustVideoMatting — made for people, steady from frame to frame (hair, hands).',
-    pro: 'ISNet and RobustVideoMatting together at higher resolution; tell it what to keep.'
+    pro: 'Keeps what you name: people, any of 80 object kinds (car, dog, bus, cup …), colours, left/right/largest.'
   };
   var FORMAT_INFO = {
     webm: 'VP9 with transparency. Plays in Chrome, Edge and Firefox; good for the web.',
