@@ -60,6 +60,36 @@ fn pro_end_to_end_with_a_prompt_and_its_warnings() {
 }
 
 #[test]
+fn pro_warns_when_the_named_class_is_nowhere_in_the_video() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = carphone_1s(dir.path());
+    let output = dir.path().join("out.webm");
+    let mut request = ProcessRequest::new(&input, &output, ModelKind::Pro, OutputFormat::Webm);
+    request.prompt = Some("the dog".into());
+    request.threads = Some(2);
+    let report = process(
+        &request,
+        &ModelStore::from_env(),
+        &Cancel::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(
+        report.warnings,
+        vec!["\"the dog\": no dog found in the video; nothing was kept for it".to_string()]
+    );
+    // Nothing of the man in the car is kept for a dog.
+    let decoded = decode(&output, OutputFormat::Webm);
+    let opaque = decoded
+        .frames
+        .iter()
+        .flat_map(|f| f.chunks_exact(4))
+        .filter(|p| p[3] > 128)
+        .count();
+    assert_eq!(opaque, 0);
+}
+
+#[test]
 fn audio_is_kept_where_the_container_takes_it() {
     let dir = tempfile::tempdir().unwrap();
     let input = carphone_with_audio(dir.path());
