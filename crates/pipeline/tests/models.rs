@@ -10,7 +10,12 @@ use vidmatte_pipeline::{
     ProcessRequest,
 };
 
-fn run_model(model: ModelKind, prompt: Option<&str>) -> Vec<String> {
+/// Carphone's first second through `model` to webm: the run's report and
+/// the decoded output, with the progress checked.
+fn process_carphone(
+    model: ModelKind,
+    prompt: Option<&str>,
+) -> (vidmatte_pipeline::Report, Decoded) {
     let dir = tempfile::tempdir().unwrap();
     let input = carphone_1s(dir.path());
     let output = dir.path().join("out.webm");
@@ -30,6 +35,11 @@ fn run_model(model: ModelKind, prompt: Option<&str>) -> Vec<String> {
     assert_eq!((last.frames_done, last.frames_total), (30, 30));
     let decoded = decode(&output, OutputFormat::Webm);
     assert_eq!(decoded.frames.len(), 30);
+    (report, decoded)
+}
+
+fn run_model(model: ModelKind, prompt: Option<&str>) -> Vec<String> {
+    let (report, decoded) = process_carphone(model, prompt);
     assert_matted(&decoded, Background::Transparent, 24);
     report.warnings
 }
@@ -61,25 +71,12 @@ fn pro_end_to_end_with_a_prompt_and_its_warnings() {
 
 #[test]
 fn pro_warns_when_the_named_class_is_nowhere_in_the_video() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = carphone_1s(dir.path());
-    let output = dir.path().join("out.webm");
-    let mut request = ProcessRequest::new(&input, &output, ModelKind::Pro, OutputFormat::Webm);
-    request.prompt = Some("the dog".into());
-    request.threads = Some(2);
-    let report = process(
-        &request,
-        &ModelStore::from_env(),
-        &Cancel::new(),
-        &mut |_| {},
-    )
-    .unwrap();
+    let (report, decoded) = process_carphone(ModelKind::Pro, Some("the dog"));
     assert_eq!(
         report.warnings,
         vec!["\"the dog\": no dog found in the video; nothing was kept for it".to_string()]
     );
     // Nothing of the man in the car is kept for a dog.
-    let decoded = decode(&output, OutputFormat::Webm);
     let opaque = decoded
         .frames
         .iter()
