@@ -359,6 +359,7 @@ mod tests {
             score: 0.9,
             hits: 1,
             missed: 0,
+            velocity: (0.0, 0.0),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Instances over time: detections associated frame to frame into tracks
 //! with stable ids (greedy, by overlap, else by centre distance), boxes
-//! smoothed, and a track kept for a few frames when the detector misses it.
+//! smoothed, and a track kept for a few frames when the detector misses it,
+//! moving on at its last velocity meanwhile.
 //! The caller resets the tracker at scene cuts.
 
 use serde::Serialize;
@@ -17,6 +18,8 @@ const MIN_IOU: f32 = 0.2;
 const MAX_CENTRE_SHIFT: f32 = 0.5;
 /// How far a track's box moves to its new detection each frame.
 const FOLLOW: f32 = 0.7;
+/// How much of its velocity a missed track keeps per update.
+const COAST_DECAY: f32 = 0.8;
 
 /// One instance followed across frames.
 #[derive(Clone, Debug, Serialize)]
@@ -30,6 +33,8 @@ pub struct Track {
     pub hits: u32,
     /// Frames since the last matching detection (0: seen in this frame).
     pub missed: u32,
+    /// Centre motion per update (pixels), smoothed.
+    pub velocity: (f32, f32),
 }
 
 #[derive(Debug, Default)]
@@ -83,7 +88,13 @@ impl Tracker {
             det_taken[d] = true;
             let track = &mut self.tracks[t];
             let det = &detections[d];
+            let before = track.bbox.centre();
             track.bbox = track.bbox.lerp(&det.bbox, FOLLOW);
+            let after = track.bbox.centre();
+            track.velocity = (
+                (track.velocity.0 + after.0 - before.0) / 2.0,
+                (track.velocity.1 + after.1 - before.1) / 2.0,
+            );
             track.score = track.score.max(det.score);
             track.hits += 1;
             track.missed = 0;
@@ -91,6 +102,14 @@ impl Tracker {
         for (track, taken) in self.tracks.iter_mut().zip(&track_taken) {
             if !taken {
                 track.missed += 1;
+                let (vx, vy) = track.velocity;
+                track.bbox = BoxF {
+                    x1: track.bbox.x1 + vx,
+                    y1: track.bbox.y1 + vy,
+                    x2: track.bbox.x2 + vx,
+                    y2: track.bbox.y2 + vy,
+                };
+                track.velocity = (vx * COAST_DECAY, vy * COAST_DECAY);
             }
         }
         self.tracks.retain(|t| t.missed <= MAX_MISSED);
@@ -104,6 +123,7 @@ impl Tracker {
                     score: det.score,
                     hits: 1,
                     missed: 0,
+                    velocity: (0.0, 0.0),
                 });
             }
         }
@@ -161,6 +181,18 @@ mod tests {
             tracker.update(&[]);
         }
         assert!(tracker.tracks().is_empty());
+    }
+
+    #[test]
+    fn a_missed_track_moves_on_at_its_velocity() {
+        let mut tracker = Tracker::default();
+        for step in 0..6 {
+            tracker.update(&[det(0, step as f32 * 10.0, 0.9)]);
+        }
+        let seen = tracker.tracks()[0].bbox.x1;
+        tracker.update(&[]);
+        let coasted = tracker.tracks()[0].bbox.x1;
+        assert!(coasted > seen + 4.0, "{seen} -> {coasted}");
     }
 
     #[test]
