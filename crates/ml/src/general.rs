@@ -69,6 +69,8 @@ impl Segmenter for General {
             .iter()
             .any(|t| t.class == CocoClass::PERSON);
         self.people.update(frame, present)?;
+        self.people
+            .follow(self.tracker.tracks_mut(), frame.width, frame.height);
         self.isnet.segment(frame, matte)?;
         for track in self.tracker.tracks() {
             if track.class == CocoClass::PERSON {

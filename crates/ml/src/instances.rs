@@ -4,7 +4,7 @@
 //! the instance's own crop, so a small object fills ISNet's input. Each
 //! instance is cut out with a feathered box ([`SoftBox`]), never a grid.
 
-use crate::{BoxF, FrameRef, Isnet, Matte, MlError, Rvm, Segmenter, SoftBox, Track};
+use crate::{BoxF, CocoClass, FrameRef, Isnet, Matte, MlError, Rvm, Segmenter, SoftBox, Track};
 
 /// The region a person's matte is taken from.
 pub(crate) fn person_region(bbox: &BoxF) -> SoftBox {
@@ -19,6 +19,9 @@ pub(crate) fn object_region(bbox: &BoxF) -> SoftBox {
         feather: bbox.width().min(bbox.height()) * 0.15 + 4.0,
     }
 }
+
+/// Share of a person's box that RVM must still cover to keep its track.
+const FOLLOW_COVER: f32 = 0.15;
 
 /// RobustVideoMatting for the people in a shot.
 pub(crate) struct People {
@@ -51,6 +54,47 @@ impl People {
 
     pub fn running(&self) -> bool {
         self.running
+    }
+
+    /// Keeps each person's track alive while RVM still sees someone in its
+    /// region, and refits the box to RVM's matte there: between the
+    /// detector's sightings (it misses people cut by the frame edge or seen
+    /// from behind), RVM's recurrence follows them.
+    pub fn follow(&self, tracks: &mut [Track], width: u32, height: u32) {
+        if !self.running {
+            return;
+        }
+        let w = width as usize;
+        for track in tracks
+            .iter_mut()
+            .filter(|t| t.class == CocoClass::PERSON && t.missed > 0)
+        {
+            let (x0, y0, x1, y1) = track.bbox.grown(0.2).pixels(width, height);
+            let (mut count, mut fit) = (0u64, (u32::MAX, u32::MAX, 0u32, 0u32));
+            for y in y0..y1 {
+                for x in x0..x1 {
+                    if self.matte.alpha[y as usize * w + x as usize] > 127 {
+                        count += 1;
+                        fit = (
+                            fit.0.min(x),
+                            fit.1.min(y),
+                            fit.2.max(x + 1),
+                            fit.3.max(y + 1),
+                        );
+                    }
+                }
+            }
+            if count as f32 >= FOLLOW_COVER * track.bbox.area() {
+                let seen = BoxF {
+                    x1: fit.0 as f32,
+                    y1: fit.1 as f32,
+                    x2: fit.2 as f32,
+                    y2: fit.3 as f32,
+                };
+                track.bbox = track.bbox.lerp(&seen, 0.5);
+                track.missed = 0;
+            }
+        }
     }
 
     pub fn reset(&mut self) {

@@ -251,6 +251,8 @@ impl Segmenter for Pro {
             || fused_people
             || occluded;
         self.people.update(frame, people_needed)?;
+        self.people
+            .follow(self.tracker.tracks_mut(), frame.width, frame.height);
         if self.people.running()
             && self.people.matte.alpha.iter().filter(|&&a| a > 127).count() * 1000 >= n
         {

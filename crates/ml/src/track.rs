@@ -53,6 +53,11 @@ impl Tracker {
         &self.tracks
     }
 
+    /// For confirming or refitting tracks from another source (RVM).
+    pub fn tracks_mut(&mut self) -> &mut [Track] {
+        &mut self.tracks
+    }
+
     /// Takes one frame's detections; returns the live tracks.
     pub fn update(&mut self, detections: &[Detection]) -> &[Track] {
         let mut pairs: Vec<(f32, usize, usize)> = Vec::new();

@@ -2,7 +2,8 @@
 //! prompt) the segment speed, the mean frame-to-frame |Δα| (flicker, with
 //! the pipeline's smoothing where the pipeline applies it), the share of the
 //! frame kept, the agreement with RVM on person pixels (the share of RVM's
-//! α > 127 pixels inside detected people that the model also keeps), and for
+//! α > 127 pixels inside detected people that the model also keeps; RVM-all:
+//! the same over all of RVM's α > 127 pixels), and for
 //! prompts the share of the kept matte inside detected boxes of the named
 //! classes. `original` before issue 12 (ISNet alone) runs side by side.
 //!
@@ -10,7 +11,8 @@
 //!        FRAMES CLIP[@LABEL[@START_SECONDS]]...
 //! Each clip is decoded with ffmpeg (at most 720 px high): FRAMES frames
 //! from START_SECONDS (default 0). With REPORT_DETECTIONS set it only lists
-//! the tracked detections of each frame.
+//! the tracked detections of each frame (REPORT_MIN_SCORE: the detector's
+//! threshold).
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -117,6 +119,12 @@ fn mattes(segmenter: &mut dyn Segmenter, clip: &Clip) -> (Vec<Vec<u8>>, f64) {
 /// Tracked detections per frame (reset at cuts, like the models).
 fn tracks(store: &ModelStore, clip: &Clip) -> Vec<Vec<Track>> {
     let mut detector = Detector::load(store, 2).expect("detector");
+    if let Some(score) = std::env::var("REPORT_MIN_SCORE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        detector.min_score = score;
+    }
     let (mut tracker, mut cuts) = (Tracker::default(), SceneCuts::default());
     clip.frames
         .iter()
@@ -142,6 +150,8 @@ struct Row {
     flicker: f64,
     kept: f64,
     agreement: Option<f64>,
+    /// The same over all of RVM's α > 127 pixels, detected or not.
+    agreement_all: Option<f64>,
     in_boxes: Option<f64>,
 }
 
@@ -156,6 +166,7 @@ fn measure(
     let (mut flicker, mut kept) = (0.0, 0.0);
     let mut centres: Vec<Option<(f64, f64)>> = Vec::new();
     let (mut person_px, mut agreed, mut mass, mut mass_in) = (0u64, 0u64, 0.0, 0.0);
+    let (mut rvm_px, mut rvm_agreed) = (0u64, 0u64);
     for (f, alpha) in alphas.iter().enumerate() {
         if f > 0 {
             flicker += vidmatte_pipeline::flicker(&alphas[f - 1], alpha) * 255.0;
@@ -183,6 +194,10 @@ fn measure(
             .unwrap_or_default();
         for (i, &a) in alpha.iter().enumerate() {
             let (x, y) = (i % w, i / w);
+            if rvm[f][i] > 127 {
+                rvm_px += 1;
+                rvm_agreed += u64::from(a > 127);
+            }
             if rvm[f][i] > 127 && people.iter().any(|t| inside(&t.bbox, x, y)) {
                 person_px += 1;
                 agreed += u64::from(a > 127);
@@ -210,6 +225,7 @@ fn measure(
         flicker: flicker / (alphas.len().max(2) - 1) as f64,
         kept: kept / alphas.len() as f64,
         agreement: (person_px > 0).then(|| agreed as f64 / person_px as f64),
+        agreement_all: (rvm_px > 0).then(|| rvm_agreed as f64 / rvm_px as f64),
         in_boxes: classes.map(|_| if mass > 0.0 { mass_in / mass } else { 0.0 }),
     }
 }
@@ -217,7 +233,7 @@ fn measure(
 fn print(clip: &Clip, name: &str, fps: f64, row: &Row, extra: &str) {
     let opt = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
     println!(
-        "{:<12} {:<28} {:>6.2} {:>7.2} {:>5} {:>6.3} {:>7} {:>7}  {extra}",
+        "{:<12} {:<28} {:>6.2} {:>7.2} {:>5} {:>6.3} {:>7} {:>7} {:>7}  {extra}",
         clip.label,
         name,
         fps,
@@ -225,6 +241,7 @@ fn print(clip: &Clip, name: &str, fps: f64, row: &Row, extra: &str) {
         row.jumps,
         row.kept,
         opt(row.agreement),
+        opt(row.agreement_all),
         opt(row.in_boxes)
     );
 }
@@ -235,8 +252,8 @@ fn main() {
     let store = ModelStore::from_env();
     let options = SegmenterOptions::default();
     println!(
-        "{:<12} {:<28} {:>6} {:>7} {:>5} {:>6} {:>7} {:>7}  warnings",
-        "clip", "model", "fps", "|Δα|", "jumps", "kept", "RVM-agr", "in-box"
+        "{:<12} {:<28} {:>6} {:>7} {:>5} {:>6} {:>7} {:>7} {:>7}  warnings",
+        "clip", "model", "fps", "|Δα|", "jumps", "kept", "RVM-agr", "RVM-all", "in-box"
     );
     for spec in &args[1..] {
         let mut parts = spec.split('@');
