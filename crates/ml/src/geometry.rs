@@ -75,6 +75,12 @@ impl BoxF {
         }
     }
 
+    /// Whether pixel (x, y)'s centre is inside the box.
+    pub fn contains_pixel(&self, x: u32, y: u32) -> bool {
+        let (px, py) = (x as f32 + 0.5, y as f32 + 0.5);
+        px >= self.x1 && px < self.x2 && py >= self.y1 && py < self.y2
+    }
+
     /// Whole pixels covering the box within a `width × height` frame:
     /// (x0, y0, x1, y1), exclusive ends; empty boxes give x0 == x1.
     pub fn pixels(&self, width: u32, height: u32) -> (u32, u32, u32, u32) {
@@ -128,15 +134,24 @@ impl SoftBox {
         }
     }
 
-    /// `out = max(out, alpha × weight)` over the box's reach, where `alpha`
-    /// is a full frame's matte.
-    pub fn keep_max(&self, alpha: &[u8], out: &mut [u8], width: u32, height: u32) {
+    /// `out = max(out, alpha × weight × factor)` over the box's reach:
+    /// `pixel(i, x, y)` gives frame pixel `i`'s alpha and a factor
+    /// (0..=256, 256 = keep) by which the weighted alpha is scaled.
+    pub fn keep_max(
+        &self,
+        out: &mut [u8],
+        width: u32,
+        height: u32,
+        mut pixel: impl FnMut(usize, u32, u32) -> (u8, u32),
+    ) {
         let (x0, y0, x1, y1) = self.outer().pixels(width, height);
         let w = width as usize;
         for y in y0..y1 {
             for x in x0..x1 {
                 let i = y as usize * w + x as usize;
-                let v = (u32::from(alpha[i]) * self.weight(x, y) + 128) >> 8;
+                let (alpha, factor) = pixel(i, x, y);
+                let v = (u32::from(alpha) * self.weight(x, y) + 128) >> 8;
+                let v = (v * factor + 128) >> 8;
                 out[i] = out[i].max(v as u8);
             }
         }
@@ -194,7 +209,7 @@ mod tests {
             core: b(10.0, 10.0, 20.0, 20.0),
             feather: 8.0,
         }
-        .keep_max(&alpha, &mut out, w, h);
+        .keep_max(&mut out, w, h, |i, _, _| (alpha[i], 256));
         let row: Vec<u8> = (18..32).map(|x| out[15 * 40 + x]).collect();
         assert!(row.windows(2).all(|p| p[0] >= p[1]), "{row:?}");
         assert!(row.windows(2).all(|p| p[0] - p[1] < 40), "{row:?}");

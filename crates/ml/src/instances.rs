@@ -110,22 +110,11 @@ impl People {
             return;
         }
         let region = person_region(&track.bbox);
-        let (x0, y0, x1, y1) = region.outer().pixels(width, height);
-        let w = width as usize;
-        for y in y0..y1 {
-            for x in x0..x1 {
-                let mut weight = region.weight(x, y);
-                if weight > 0
-                    && !contains(&region.core, x, y)
-                    && others.iter().any(|b| contains(b, x, y))
-                {
-                    weight = 0;
-                }
-                let i = y as usize * w + x as usize;
-                let v = ((u32::from(self.matte.alpha[i]) * weight + 128) >> 8) as u8;
-                out[i] = out[i].max(v);
-            }
-        }
+        region.keep_max(out, width, height, |i, x, y| {
+            let other =
+                !region.core.contains_pixel(x, y) && others.iter().any(|b| b.contains_pixel(x, y));
+            (self.matte.alpha[i], if other { 0 } else { 256 })
+        });
     }
 
     /// RVM's alpha inside `people`, for taking people out of an object in
@@ -147,18 +136,12 @@ pub(crate) struct Occluders<'a> {
 impl Occluders<'_> {
     /// 0..=256: how much of pixel `i` at (x, y) is not a person.
     fn clear(&self, i: usize, x: u32, y: u32) -> u32 {
-        if self.boxes.iter().any(|b| contains(b, x, y)) {
+        if self.boxes.iter().any(|b| b.contains_pixel(x, y)) {
             256 - u32::from(self.alpha[i])
         } else {
             256
         }
     }
-}
-
-/// Whether pixel (x, y)'s centre is inside `bbox`.
-pub(crate) fn contains(bbox: &BoxF, x: u32, y: u32) -> bool {
-    let (px, py) = (x as f32 + 0.5, y as f32 + 0.5);
-    px >= bbox.x1 && px < bbox.x2 && py >= bbox.y1 && py < bbox.y2
 }
 
 /// ISNet on instance crops.
@@ -217,20 +200,14 @@ impl Objects {
             };
             isnet.segment(&crop, &mut self.matte)?;
         }
-        for y in y0..y1 {
-            for x in x0..x1 {
-                let i = y as usize * w + x as usize;
-                let a = match full_frame {
-                    Some(alpha) => alpha[i],
-                    None => self.matte.alpha[((y - y0) * cw + (x - x0)) as usize],
-                };
-                let mut v = (u32::from(a) * region.weight(x, y) + 128) >> 8;
-                if let Some(people) = occluders {
-                    v = (v * people.clear(i, x, y) + 128) >> 8;
-                }
-                out[i] = out[i].max(v as u8);
-            }
-        }
+        let crop = &self.matte.alpha;
+        region.keep_max(out, frame.width, frame.height, |i, x, y| {
+            let alpha = match full_frame {
+                Some(alpha) => alpha[i],
+                None => crop[((y - y0) * cw + (x - x0)) as usize],
+            };
+            (alpha, occluders.map_or(256, |people| people.clear(i, x, y)))
+        });
         Ok(())
     }
 }

@@ -65,11 +65,6 @@ impl Isnet {
             small_alpha: Vec::new(),
         })
     }
-
-    /// Changes the model input's long side for the next frames.
-    pub(crate) fn set_long_side(&mut self, long_side: u32) {
-        self.options.long_side = long_side;
-    }
 }
 
 impl Segmenter for Isnet {

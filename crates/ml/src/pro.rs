@@ -219,7 +219,7 @@ impl Segmenter for Pro {
         let any_all = |t: &crate::prompt::Target| {
             t.subject == Subject::Any && t.placement == Placement::All && t.colour.is_none()
         };
-        let targets = self.prompt.targets.clone();
+        let targets = &self.prompt.targets;
         let mut objects: Vec<u64> = chosen
             .iter()
             .flatten()
@@ -253,7 +253,10 @@ impl Segmenter for Pro {
         self.people.update(frame, people_needed)?;
         self.people
             .follow(self.tracker.tracks_mut(), frame.width, frame.height);
+        // An all-people target counts as found once RVM keeps 0.1 % of a frame.
+        let unfound = |t: usize| all_people(&targets[t]) && self.found[t] != Found::Kept;
         if self.people.running()
+            && (0..targets.len()).any(unfound)
             && self.people.matte.alpha.iter().filter(|&&a| a > 127).count() * 1000 >= n
         {
             for (t, target) in targets.iter().enumerate() {
@@ -263,7 +266,6 @@ impl Segmenter for Pro {
             }
         }
         if full_frame {
-            self.isnet.set_long_side(1024);
             self.isnet.segment(frame, &mut self.salient)?;
         }
         matte.width = w;
@@ -289,7 +291,6 @@ impl Segmenter for Pro {
                 if person(&i) {
                     self.people.keep(track, &others, &mut self.part, w, h);
                 } else {
-                    self.isnet.set_long_side(1024);
                     let full = full_frame.then_some(&self.salient.alpha[..]);
                     self.objects.keep(
                         &mut self.isnet,

@@ -141,19 +141,15 @@ fn parse_part(part: &str, warnings: &mut Vec<String>) -> Option<Target> {
     let mut i = 0;
     while i < words.len() {
         // Two-word class names first ("teddy bear", "traffic light").
-        if let Some(next) = words.get(i + 1) {
-            if let Some(class) = CocoClass::named(&format!("{} {next}", words[i])) {
-                classes.push(class);
-                i += 2;
-                continue;
-            }
-            if let Some(class) =
-                CocoClass::named(&format!("{} {}", words[i], next.trim_end_matches('s')))
-            {
-                classes.push(class);
-                i += 2;
-                continue;
-            }
+        let pair = words.get(i + 1).and_then(|next| {
+            [next.as_str(), next.trim_end_matches('s')]
+                .iter()
+                .find_map(|n| CocoClass::named(&format!("{} {n}", words[i])))
+        });
+        if let Some(class) = pair {
+            classes.push(class);
+            i += 2;
+            continue;
         }
         let w = words[i].as_str();
         i += 1;

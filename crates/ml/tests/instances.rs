@@ -115,12 +115,8 @@ fn detector_matches_reference() {
 fn agreement_with_rvm(alpha: &[u8], rvm: &[u8], people: &[BoxF], width: u32) -> f64 {
     let (mut total, mut kept) = (0u64, 0u64);
     for (i, (&a, &r)) in alpha.iter().zip(rvm).enumerate() {
-        let (x, y) = ((i as u32 % width) as f32, (i as u32 / width) as f32);
-        if r > 127
-            && people
-                .iter()
-                .any(|b| x >= b.x1 && x < b.x2 && y >= b.y1 && y < b.y2)
-        {
+        let (x, y) = (i as u32 % width, i as u32 / width);
+        if r > 127 && people.iter().any(|b| b.contains_pixel(x, y)) {
             total += 1;
             kept += u64::from(a > 127);
         }
@@ -171,9 +167,9 @@ fn pro_keeps_the_named_object_and_warns_about_a_missing_one() {
     let grown = bus_box.grown(0.06);
     let (mut mass, mut inside) = (0f64, 0f64);
     for (i, &a) in matte.alpha.iter().enumerate() {
-        let (x, y) = ((i as u32 % w) as f32, (i as u32 / w) as f32);
+        let (x, y) = (i as u32 % w, i as u32 / w);
         mass += f64::from(a);
-        if x >= grown.x1 && x < grown.x2 && y >= grown.y1 && y < grown.y2 {
+        if grown.contains_pixel(x, y) {
             inside += f64::from(a);
         }
     }

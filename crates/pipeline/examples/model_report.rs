@@ -138,11 +138,6 @@ fn tracks(store: &ModelStore, clip: &Clip) -> Vec<Vec<Track>> {
         .collect()
 }
 
-fn inside(bbox: &BoxF, x: usize, y: usize) -> bool {
-    let (x, y) = (x as f32 + 0.5, y as f32 + 0.5);
-    x >= bbox.x1 && x < bbox.x2 && y >= bbox.y1 && y < bbox.y2
-}
-
 struct Row {
     /// Frame transitions where the matte's centre of mass moves by more
     /// than a tenth of the frame's width (the kept subject changed).
@@ -193,18 +188,18 @@ fn measure(
             })
             .unwrap_or_default();
         for (i, &a) in alpha.iter().enumerate() {
-            let (x, y) = (i % w, i / w);
+            let (x, y) = ((i % w) as u32, (i / w) as u32);
             if rvm[f][i] > 127 {
                 rvm_px += 1;
                 rvm_agreed += u64::from(a > 127);
             }
-            if rvm[f][i] > 127 && people.iter().any(|t| inside(&t.bbox, x, y)) {
+            if rvm[f][i] > 127 && people.iter().any(|t| t.bbox.contains_pixel(x, y)) {
                 person_px += 1;
                 agreed += u64::from(a > 127);
             }
             if classes.is_some() && a > 0 {
                 mass += f64::from(a);
-                if named.iter().any(|b| inside(b, x, y)) {
+                if named.iter().any(|b| b.contains_pixel(x, y)) {
                     mass_in += f64::from(a);
                 }
             }
