@@ -211,10 +211,18 @@ fn two_api_nodes_and_two_workers_survive_kill_9() {
         .collect();
     let mut most_at_once = 0;
     wait_until(300, "both capped jobs to end", || {
-        let jobs: Vec<Value> = pair
+        // Both jobs from one listing (one query, one snapshot): two GETs in
+        // a row can see the first still processing and the second already
+        // started after the first ended, on a busy machine.
+        let (_, listing) = get(&api2.url, capped_key, "/v1/jobs?limit=10");
+        let jobs: Vec<Value> = listing["jobs"]
+            .as_array()
+            .expect("a job listing")
             .iter()
-            .map(|id| get(&api2.url, capped_key, &format!("/v1/jobs/{id}")).1)
+            .filter(|j| pair.iter().any(|id| j["id"] == id.as_str()))
+            .cloned()
             .collect();
+        assert_eq!(jobs.len(), 2, "{listing}");
         let running = jobs
             .iter()
             .filter(|j| j["status"] == "processing" && j["stage"] != "queued")
