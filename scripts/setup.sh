@@ -162,4 +162,37 @@ whl=$(pip_fetch ultralytics==8.4.190 'ultralytics-8.4.190-*.whl')
 unzip_member "$whl" ultralytics/assets/bus.jpg "$cache/clips/bus.jpg" \
   c02019c4979c191eb739ddd944445ef408dad5679acab6fd520ef9d434bfbc63 "PyPI ultralytics==8.4.190"
 
+# --- ISNet int8: static QDQ, calibrated on the clips above ------------------
+# ISNet's fp16 weights are made float (scripts/isnet_fp32.py, lossless), then
+# quantized (scripts/quantize.py: per-channel int8 weights, uint8
+# activations, MinMax ranges from 24 frames of the three clips; the first
+# conv, stage 1 and the side outputs stay float, which keeps the matte within issue 13's bar;
+# docs/research/int8 has the measurements). Made in a throwaway venv with the
+# 8 wheels pinned in quantize-requirements.txt. A stamp records the inputs.
+isnet8="$cache/models/isnet_int8.onnx"
+q_src=$(cat "$cache/models/isnet_fp16_dynamic.onnx" "$here/isnet_fp32.py" "$here/quantize.py" "$here/quantize-requirements.txt" | sha256sum | cut -d' ' -f1)
+if ! { [ -s "$isnet8" ] && [ "$(cat "$isnet8.source" 2>/dev/null)" = "$q_src" ]; }; then
+  venv="$cache/quantize-venv"
+  req="$here/quantize-requirements.txt"
+  if ! "$venv/bin/python" -c 'import onnx, onnxruntime.quantization' 2>/dev/null; then
+    say "preparing a quantization venv (onnxruntime 1.31.1 + onnx 1.23.2)"
+    rm -rf "$venv"
+    python3 -m venv "$venv" || die "python3 -m venv failed (apt-get install python3-venv)"
+    python3 -m pip download -q --no-deps --require-hashes --only-binary=:all: --disable-pip-version-check -d "$dl" -r "$req" \
+      || die "pip could not download the quantization wheels"
+    "$venv/bin/pip" install -q --no-deps --require-hashes --no-index --find-links "$dl" --disable-pip-version-check -r "$req" \
+      || die "could not install the quantization wheels"
+  fi
+  say "quantizing ISNet to int8 (calibrated on 24 frames of the cached clips)"
+  work=$(mktemp -d)
+  { "$venv/bin/python" "$here/isnet_fp32.py" "$cache/models/isnet_fp16_dynamic.onnx" "$work/isnet_fp32.onnx" \
+    && "$venv/bin/python" "$here/quantize.py" isnet "$work/isnet_fp32.onnx" "$isnet8.part" \
+      "$cache/clips/bikes.mp4@0+4=1280x720" "$cache/clips/bigbuckbunny.mp4@0+2.4" "$cache/clips/carphone_pristine.mp4@0+2" \
+      --per-clip 8 --exclude '^/conv_in/' '^/stage1/' '^/side'; } >"$work/quantize.log" 2>&1 \
+    || { tail -n 20 "$work/quantize.log" >&2; die "quantizing ISNet failed"; }
+  mv "$isnet8.part" "$isnet8"
+  echo "$q_src" >"$isnet8.source"
+  rm -rf "$work" "$venv"
+fi
+
 echo "$cache"

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use vidmatte_media::{Background, Cancel, OutputFormat};
-use vidmatte_ml::{ModelKind, ModelStore};
+use vidmatte_ml::{ModelKind, ModelStore, Precision};
 use vidmatte_pipeline::{process, ProcessRequest, Progress};
 
 #[derive(clap::Args, Debug)]
@@ -36,6 +36,10 @@ pub struct ProcessArgs {
     /// Inference threads (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// auto (int8 where the CPU has VNNI/dotprod), fp32 or int8; only
+    /// ISNet (original, pro) has an int8 copy.
+    #[arg(long, default_value = "auto")]
+    pub precision: Precision,
     /// Turn off temporal smoothing for the per-frame models.
     #[arg(long)]
     pub no_smoothing: bool,
@@ -86,6 +90,7 @@ pub fn request_from(
     request.preview_seconds = args.preview;
     request.prompt = args.prompt.clone();
     request.threads = args.threads;
+    request.precision = args.precision;
     request.smoothing = !args.no_smoothing;
     request.validate()?;
     Ok(request)

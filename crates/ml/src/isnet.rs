@@ -9,7 +9,9 @@ use ort::session::Session;
 use ort::value::TensorRef;
 
 use crate::resize::{model_input_size, resize_u8, to_planes, unit_to_u8, Filter};
-use crate::{FrameRef, Interrupt, Matte, MlError, ModelFile, ModelKind, ModelStore, Segmenter};
+use crate::{
+    FrameRef, Interrupt, Matte, MlError, ModelFile, ModelKind, ModelStore, Precision, Segmenter,
+};
 
 #[derive(Clone, Debug)]
 pub struct IsnetOptions {
@@ -18,6 +20,8 @@ pub struct IsnetOptions {
     pub long_side: u32,
     /// Keep the frame's aspect ratio (the reference squashes to a square).
     pub keep_aspect: bool,
+    /// Float weights or the int8 copy setup calibrates.
+    pub precision: Precision,
 }
 
 impl Default for IsnetOptions {
@@ -25,6 +29,7 @@ impl Default for IsnetOptions {
         Self {
             long_side: 640,
             keep_aspect: true,
+            precision: Precision::Auto,
         }
     }
 }
@@ -35,6 +40,7 @@ impl IsnetOptions {
         Self {
             long_side: 1024,
             keep_aspect: false,
+            precision: Precision::Float,
         }
     }
 }
@@ -55,8 +61,18 @@ impl Isnet {
         threads: usize,
         options: IsnetOptions,
     ) -> Result<Self, MlError> {
+        let int8 = match options.precision {
+            Precision::Int8 => true,
+            // `auto` falls back to float when setup has not made the copy.
+            p => p.wants_int8() && store.status(&ModelFile::ISNET_INT8).present,
+        };
+        let file = if int8 {
+            &ModelFile::ISNET_INT8
+        } else {
+            &ModelFile::ISNET
+        };
         Ok(Self {
-            session: store.session(&ModelFile::ISNET, threads)?,
+            session: store.session(file, threads)?,
             interrupt: Interrupt::new()?,
             options,
             resizer: Resizer::new(),

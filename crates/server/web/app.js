@@ -10,7 +10,7 @@
   var TERMINAL = { completed: true, failed: true, canceled: true };
   var MODEL_INFO = {
     original: 'The general default: salient objects (ISNet) plus every person the detector sees (RobustVideoMatting).',
-    light: 'U²-Netp, frame by frame — the fastest; fine for simple shots.',
+    light: 'U²-Netp, frame by frame: the smallest weights (4.5 MB), any salient subject. Not faster than Human: for people, Human is quicker and steadier.',
     human: 'RobustVideoMatting — made for people, steady from frame to frame (hair, hands).',
     pro: 'Keeps what you name: people, any of 80 object kinds (car, dog, bus, cup …), colours, left/right/largest.'
   };

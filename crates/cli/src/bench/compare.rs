@@ -127,7 +127,7 @@ pub(super) fn report(
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
         let mut frames = 0;
         for _ in 0..args.runs.max(1) {
-            let e2e = stages::end_to_end(&input, work, model, threads)?;
+            let e2e = stages::end_to_end(&input, work, model, threads, args.precision)?;
             frames = e2e.frames;
             ours.push(e2e.frames as f64 / e2e.wall_seconds);
             let seconds = peer.run(scripts, &input, work)?;

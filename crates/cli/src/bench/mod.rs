@@ -7,11 +7,13 @@
 //! - `e2e`: a child `vidmatte process … -o out.webm`, its fps, its time ÷ the
 //!   slowest stage alone, its peak RSS;
 //! - `rss`: peak RSS by input length;
-//! - `flicker`: mean frame-to-frame |Δα| on a static-camera clip.
+//! - `flicker`: mean frame-to-frame |Δα| on a static-camera clip;
+//! - `quality`: int8 mattes against fp32 on real clips.
 //!
 //! `--compare` adds the peers that run the same weights (see `compare`).
 
 mod compare;
+mod quality;
 mod stages;
 
 use std::fmt;
@@ -20,7 +22,7 @@ use std::process::Command;
 use std::str::FromStr;
 
 use anyhow::{bail, Context};
-use vidmatte_ml::{ModelKind, ModelStore, SegmenterOptions};
+use vidmatte_ml::{cpu_has_int8_dot_product, ModelKind, ModelStore, Precision, SegmenterOptions};
 
 /// A part of the report that `--skip` can leave out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -33,6 +35,8 @@ pub enum Section {
     Rss,
     /// Frame-to-frame |Δα| on a static camera.
     Flicker,
+    /// Int8 against fp32 mattes on real clips.
+    Quality,
 }
 
 /// A frame size: `720` (16:9 at that height) or `176x144`.
@@ -117,9 +121,15 @@ pub struct BenchArgs {
     /// Frames of the static-camera clip for the flicker measure.
     #[arg(long, default_value_t = 120)]
     pub flicker_frames: usize,
+    /// Frames per clip for the quality comparison.
+    #[arg(long, default_value_t = 90)]
+    pub quality_frames: usize,
     /// Inference threads.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Precision for the stages, e2e and rss sections (auto, fp32, int8).
+    #[arg(long, default_value = "auto")]
+    pub precision: Precision,
     /// Where the generated inputs and outputs go (default: a temp dir).
     #[arg(long)]
     pub work_dir: Option<PathBuf>,
@@ -168,6 +178,15 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(",")
     );
+    println!(
+        "precision {} (8-bit dot products in this CPU: {}; only ISNet has an int8 copy)",
+        args.precision,
+        if cpu_has_int8_dot_product() {
+            "yes"
+        } else {
+            "no"
+        }
+    );
     if args.runs(Section::Stages) || args.runs(Section::E2e) {
         println!("{LEGEND}");
     }
@@ -186,7 +205,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 for &secs in &args.rss_seconds {
                     let secs = args.seconds_for(model, secs);
                     let input = footage(&store, &work, size, secs)?;
-                    let e2e = stages::end_to_end(&input, &work, model, threads)?;
+                    let e2e = stages::end_to_end(&input, &work, model, threads, args.precision)?;
                     println!(
                         "{model} {secs:>4} s: {} frames, peak RSS {:.0} MB",
                         e2e.frames,
@@ -198,6 +217,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     if args.runs(Section::Flicker) {
         stages::flicker_report(&args, &store, threads)?;
+    }
+    if args.runs(Section::Quality) {
+        quality::report(&args, &store, &work, threads)?;
     }
     Ok(())
 }

@@ -10,7 +10,7 @@ use vidmatte_media::{
     probe, Background, Cancel, DecodeOptions, EncodeSpec, FrameDecoder, FrameEncoder, OutputFormat,
     ProbeLimits,
 };
-use vidmatte_ml::{FrameRef, Matte, ModelKind, ModelStore, SegmenterOptions};
+use vidmatte_ml::{FrameRef, Matte, ModelKind, ModelStore, Precision, SegmenterOptions};
 use vidmatte_pipeline::{composite, measure_flicker};
 
 use super::{footage, BenchArgs, FrameSize, Section};
@@ -47,7 +47,8 @@ pub(super) fn size_report(
     for &model in &args.models {
         let mut slowest_fps = decode;
         if stages {
-            let (infer_fps, mattes) = inference(store, model, threads, &frames, size)?;
+            let (infer_fps, mattes) =
+                inference(store, model, threads, args.precision, &frames, size)?;
             let encode: Vec<(OutputFormat, f64)> = OutputFormat::ALL
                 .into_iter()
                 .map(|f| Ok((f, encode_fps(work, f, &frames, &mattes, size)?)))
@@ -73,7 +74,7 @@ pub(super) fn size_report(
             continue;
         }
         let e2e_input = footage(store, work, size, args.seconds_for(model, args.seconds))?;
-        let e2e = end_to_end(&e2e_input, work, model, threads)?;
+        let e2e = end_to_end(&e2e_input, work, model, threads, args.precision)?;
         let versus = slowest_fps.map_or(String::new(), |slowest| {
             format!(
                 ", ÷ slowest stage alone = {:.2} ({:.0} % of its {slowest:.2} fps)",
@@ -106,7 +107,7 @@ fn open(input: &Path) -> anyhow::Result<FrameDecoder> {
 /// Decoded RGB frames and their size.
 type Frames = (Vec<Vec<u8>>, (u32, u32));
 
-fn read_frames(input: &Path, limit: usize) -> anyhow::Result<Frames> {
+pub(super) fn read_frames(input: &Path, limit: usize) -> anyhow::Result<Frames> {
     let mut decoder = open(input)?;
     let size = decoder.frame_size();
     let mut frames = Vec::new();
@@ -134,13 +135,15 @@ fn inference(
     store: &ModelStore,
     model: ModelKind,
     threads: usize,
+    precision: Precision,
     frames: &[Vec<u8>],
     size: FrameSize,
 ) -> anyhow::Result<(f64, Vec<Matte>)> {
-    let options = SegmenterOptions {
+    let mut options = SegmenterOptions {
         threads,
         ..SegmenterOptions::default()
     };
+    options.isnet.precision = precision;
     let mut segmenter = store.load(model, &options)?;
     let mut mattes = Vec::with_capacity(frames.len());
     let warmup = 2.min(frames.len());
@@ -242,6 +245,7 @@ pub(super) fn end_to_end(
     work: &Path,
     model: ModelKind,
     threads: usize,
+    precision: Precision,
 ) -> anyhow::Result<EndToEnd> {
     let output = work.join("bench_e2e.webm");
     let report = work.join("bench_e2e.json");
@@ -256,6 +260,8 @@ pub(super) fn end_to_end(
             model.as_str(),
             "--threads",
             &threads.to_string(),
+            "--precision",
+            precision.as_str(),
             "--report",
         ])
         .arg(&report)

@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use vidmatte_media::probe;
-use vidmatte_ml::SegmenterOptions;
 use vidmatte_pipeline::{process_with, PipelineError, ProcessRequest, Progress, Report};
 
 use super::lease::Lease;
@@ -70,14 +69,7 @@ pub(super) async fn run(
             request.validate()?;
             let info = probe(&request.input, &request.limits, &cancel)?;
             let _ = probe_tx.send(info.clone());
-            let mut options = SegmenterOptions {
-                prompt: request.prompt.clone(),
-                ..SegmenterOptions::default()
-            };
-            if let Some(threads) = request.threads {
-                options.threads = threads;
-            }
-            let mut segmenter = models.load(request.model, &options)?;
+            let mut segmenter = models.load(request.model, &request.segmenter_options())?;
             process_with(&request, &info, segmenter.as_mut(), &cancel, &mut |p| {
                 *latest.lock().unwrap_or_else(|e| e.into_inner()) = Some(p.clone());
             })

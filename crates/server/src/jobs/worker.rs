@@ -229,6 +229,7 @@ fn request_for(
     // the job already warns that it is ignored.
     request.prompt = job.text_prompt.clone().filter(|_| model == ModelKind::Pro);
     request.threads = app.config.threads;
+    request.precision = app.config.precision;
     Ok(request)
 }
 

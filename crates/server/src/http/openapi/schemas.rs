@@ -375,6 +375,7 @@ fn admin_config() -> Value {
             "workers": {"type": "integer"},
             "max_running_per_key": {"type": "integer"},
             "threads": nullable(json!({"type": "integer"})),
+            "precision": {"type": "string", "enum": ["auto", "fp32", "int8"]},
             "legacy_anonymous": {"type": "boolean"},
             "max_upload_bytes": {"type": "integer"},
             "output_url_ttl_seconds": {"type": "integer"},
