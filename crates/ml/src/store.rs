@@ -35,7 +35,7 @@ impl ModelKind {
     pub fn description(self) -> &'static str {
         match self {
             Self::Original => {
-                "ISNet (DIS) fp16 for salient objects, with RobustVideoMatting for every person the detector sees"
+                "ISNet (DIS) for salient objects (int8 where the CPU has VNNI), with RobustVideoMatting for every person the detector sees"
             }
             Self::Light => "U2-Netp: the smallest weights, any salient subject, per frame (not faster than human)",
             Self::Human => "RobustVideoMatting: people, recurrent across frames",
