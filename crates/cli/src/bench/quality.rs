@@ -3,11 +3,10 @@
 //! both paths' fps from the same run.
 
 use std::path::Path;
-use std::time::Instant;
 
-use vidmatte_ml::{FrameRef, Matte, ModelKind, ModelStore, Precision, SegmenterOptions};
+use vidmatte_ml::{ModelKind, ModelStore, Precision};
 
-use super::{footage, stages, BenchArgs};
+use super::{footage, stages, BenchArgs, FrameSize};
 
 /// Agreement of one matte sequence with a reference sequence.
 #[derive(Debug, Default)]
@@ -57,34 +56,6 @@ impl Agreement {
     }
 }
 
-/// Runs `model` at `precision` over `frames`; the mattes and the fps.
-fn run(
-    store: &ModelStore,
-    model: ModelKind,
-    precision: Precision,
-    threads: usize,
-    frames: &[Vec<u8>],
-    (width, height): (u32, u32),
-) -> anyhow::Result<(Vec<Vec<u8>>, f64)> {
-    let mut options = SegmenterOptions {
-        threads,
-        ..SegmenterOptions::default()
-    };
-    options.isnet.precision = precision;
-    let mut segmenter = store.load(model, &options)?;
-    let mut mattes = Vec::with_capacity(frames.len());
-    let started = Instant::now();
-    for rgb in frames {
-        let mut matte = Matte::default();
-        segmenter.segment(&FrameRef { width, height, rgb }, &mut matte)?;
-        mattes.push(matte.alpha);
-    }
-    Ok((
-        mattes,
-        frames.len() as f64 / started.elapsed().as_secs_f64(),
-    ))
-}
-
 pub(super) fn report(
     args: &BenchArgs,
     store: &ModelStore,
@@ -108,19 +79,30 @@ pub(super) fn report(
             continue;
         }
         for clip in &clips {
-            let (frames, size) = stages::read_frames(clip, args.quality_frames)?;
-            let (reference, float_fps) =
-                run(store, model, Precision::Float, threads, &frames, size)?;
-            let (fast, int8_fps) = run(store, model, Precision::Int8, threads, &frames, size)?;
+            let (frames, (width, height)) = stages::read_frames(clip, args.quality_frames)?;
+            let size = FrameSize { width, height };
+            let run = |precision| {
+                stages::inference(
+                    store,
+                    model,
+                    threads,
+                    precision,
+                    &frames,
+                    size,
+                    frames.len(),
+                )
+            };
+            let (float_fps, reference) = run(Precision::Float)?;
+            let (int8_fps, fast) = run(Precision::Int8)?;
             let mut agreement = Agreement::default();
             for (a, b) in reference.iter().zip(&fast) {
-                agreement.add(a, b);
+                agreement.add(&a.alpha, &b.alpha);
             }
             println!(
                 "{model} on {} ({}x{}): int8 {int8_fps:.2} fps vs fp32 {float_fps:.2} fps ({:.2}×); mean |Δα| {:.2}/255, IoU {:.4} (lowest frame {}) — {}",
                 clip.file_name().unwrap_or_default().to_string_lossy(),
-                size.0,
-                size.1,
+                size.width,
+                size.height,
                 int8_fps / float_fps,
                 agreement.mean_abs_diff(),
                 agreement.iou(),

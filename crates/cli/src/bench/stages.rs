@@ -41,14 +41,22 @@ pub(super) fn size_report(
     };
     for &model in &args.models {
         let mut slowest_fps = decode;
-        let e2e_input = footage(store, work, size, args.seconds_for(model, args.seconds))?;
+        let e2e_input = if args.runs(Section::E2e) {
+            Some(footage(
+                store,
+                work,
+                size,
+                args.seconds_for(model, args.seconds),
+            )?)
+        } else {
+            None
+        };
         if stages {
             // With e2e, inference alone runs over the very frames the
             // end-to-end run gets, so the ratio compares like with like.
-            let frames = if args.runs(Section::E2e) {
-                read_frames(&e2e_input, usize::MAX)?.0
-            } else {
-                read_frames(&input, args.frames)?.0
+            let frames = match &e2e_input {
+                Some(e2e_input) => read_frames(e2e_input, usize::MAX)?.0,
+                None => read_frames(&input, args.frames)?.0,
             };
             let keep = args.frames.min(frames.len());
             let (infer_fps, mattes) =
@@ -77,9 +85,9 @@ pub(super) fn size_report(
         } else {
             println!("{model}:");
         }
-        if !args.runs(Section::E2e) {
+        let Some(e2e_input) = e2e_input else {
             continue;
-        }
+        };
         let e2e = end_to_end(&e2e_input, work, model, threads, args.precision)?;
         let versus = slowest_fps.map_or(String::new(), |slowest| {
             format!(
@@ -137,7 +145,9 @@ fn decode_fps(input: &Path) -> anyhow::Result<f64> {
     Ok(n as f64 / started.elapsed().as_secs_f64())
 }
 
-fn inference(
+/// `model` over `frames` (timed after 2 warm-up frames): its fps and the
+/// first `keep` mattes.
+pub(super) fn inference(
     store: &ModelStore,
     model: ModelKind,
     threads: usize,
