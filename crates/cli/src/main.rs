@@ -19,6 +19,10 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Where the models run: auto (an NVIDIA GPU when ONNX Runtime's CUDA
+    /// provider loads, else the CPU), cpu, or cuda (fail without a GPU).
+    #[arg(long, global = true, env = "VIDMATTE_DEVICE", default_value = "auto")]
+    device: vidmatte_ml::Device,
 }
 
 #[derive(Subcommand)]
@@ -66,6 +70,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
+    vidmatte_ml::request_device(cli.device);
     let result = match cli.command {
         Command::Process(args) => process::run(args),
         Command::Probe { input } => probe(&input),

@@ -44,12 +44,24 @@ pub fn run(json: bool) -> anyhow::Result<()> {
         })
         .collect();
     let runtime = entry(&store, &ModelFile::RUNTIME);
+    let device = vidmatte_ml::device_status(&store)?;
     if json {
-        let doc = serde_json::json!({"cache": store.root(), "runtime": runtime, "models": models});
+        let doc = serde_json::json!({"cache": store.root(), "device": device, "runtime": runtime, "models": models});
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }
     println!("cache: {}", store.root().display());
+    println!(
+        "device: {} (asked: {}; ONNX Runtime {}){}",
+        device.active,
+        device.requested,
+        device.library.display(),
+        device
+            .reason
+            .as_deref()
+            .map(|r| format!("\n    {r}"))
+            .unwrap_or_default()
+    );
     print_file("runtime", &runtime);
     for model in &models {
         println!(

@@ -43,6 +43,10 @@ pub struct ProcessArgs {
     /// Turn off temporal smoothing for the per-frame models.
     #[arg(long)]
     pub no_smoothing: bool,
+    /// Encoders at once on keyframe-aligned segments, joined without
+    /// re-encoding (webm, mov, mp4; default: one per four cores).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub encoders: Option<u16>,
     /// Also write a JSON report (frames, fps, stage busy times, peak RSS).
     #[arg(long)]
     pub report: Option<PathBuf>,
@@ -92,6 +96,9 @@ pub fn request_from(
     request.threads = args.threads;
     request.precision = args.precision;
     request.smoothing = !args.no_smoothing;
+    if let Some(n) = args.encoders {
+        request.encoders = usize::from(n);
+    }
     request.validate()?;
     Ok(request)
 }

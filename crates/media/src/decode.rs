@@ -17,6 +17,35 @@ pub struct DecodeOptions {
     pub timeout: Duration,
     /// Decodes only the first this many seconds (previews).
     pub max_seconds: Option<f64>,
+    /// Decode on an NVIDIA GPU (NVDEC, ffmpeg's `-hwaccel cuda`); frames
+    /// still come back to memory as RGB24. Only honoured where this ffmpeg
+    /// has the hwaccel ([`ffmpeg_has_cuda`]).
+    pub gpu: bool,
+}
+
+/// Whether this ffmpeg lists the `cuda` hwaccel (asked once per process).
+pub fn ffmpeg_has_cuda() -> bool {
+    static HAS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *HAS.get_or_init(|| {
+        std::process::Command::new("ffmpeg")
+            .args(["-hide_banner", "-hwaccels"])
+            .output()
+            .is_ok_and(|o| lists_cuda(&String::from_utf8_lossy(&o.stdout)))
+    })
+}
+
+/// `ffmpeg -hwaccels` prints a header line, then one name per line.
+fn lists_cuda(hwaccels: &str) -> bool {
+    hwaccels.lines().skip(1).any(|l| l.trim() == "cuda")
+}
+
+/// The decode arguments for a GPU where one is asked for and ffmpeg has it.
+fn hwaccel_args(gpu: bool, has_cuda: bool) -> Vec<&'static str> {
+    if gpu && has_cuda {
+        vec!["-hwaccel", "cuda"]
+    } else {
+        Vec::new()
+    }
 }
 
 impl Default for DecodeOptions {
@@ -25,6 +54,7 @@ impl Default for DecodeOptions {
             max_pixels: 3840 * 2160,
             timeout: Duration::from_secs(3 * 3600),
             max_seconds: None,
+            gpu: false,
         }
     }
 }
@@ -62,6 +92,10 @@ impl FrameDecoder {
         if let Some(seconds) = options.max_seconds {
             argv.extend(args(["-t".to_string(), format!("{seconds:.3}")]));
         }
+        argv.extend(args(hwaccel_args(
+            options.gpu,
+            options.gpu && ffmpeg_has_cuda(),
+        )));
         argv.push("-i".into());
         argv.push(path.as_os_str().to_owned());
         argv.extend(args([
@@ -143,5 +177,22 @@ impl FrameDecoder {
     pub fn finish(self) -> Result<(), MediaError> {
         drop(self.stdout);
         self.process.wait()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nvdec_only_when_asked_and_listed() {
+        let listed = "Hardware acceleration methods:\nvdpau\ncuda\nvaapi\n";
+        assert!(lists_cuda(listed));
+        assert!(!lists_cuda(
+            "Hardware acceleration methods:\nvdpau\nvaapi\n"
+        ));
+        assert_eq!(hwaccel_args(true, true), ["-hwaccel", "cuda"]);
+        assert!(hwaccel_args(true, false).is_empty());
+        assert!(hwaccel_args(false, true).is_empty());
     }
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use tempfile::{NamedTempFile, TempDir};
 
 use crate::process::{args, Process};
+use crate::segments::{segment_frames, SegmentCommand, Segments};
 use crate::{Cancel, MediaError, OutputFormat, Rational, Scene, INPUT_FORMATS};
 
 #[derive(Clone, Debug)]
@@ -32,6 +33,22 @@ pub struct EncodeSpec {
     /// Pixel limit for decoding a background image or clip.
     pub max_pixels: u64,
     pub timeout: Duration,
+    /// Encoders run at once on keyframe-aligned segments, joined without
+    /// re-encoding (webm, mov, mp4 over a plain background); 1 streams
+    /// into one encoder.
+    pub encoders: usize,
+    /// Frames per segment; `None` sizes segments to the queue budget
+    /// ([`segment_frames`]).
+    pub segment_frames: Option<usize>,
+}
+
+/// Segment encoders for this machine: one per four cores (each encoder
+/// threads too), and 1 on small machines, where one stream is as fast.
+pub fn default_encoders() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get() / 4)
+        .unwrap_or(1)
+        .max(1)
 }
 
 impl EncodeSpec {
@@ -41,6 +58,61 @@ impl EncodeSpec {
             4
         } else {
             3
+        }
+    }
+
+    /// Whether segments can be joined by the concat demuxer: a format with
+    /// independent keyframes and no scene input that runs with time.
+    fn segmentable(&self) -> bool {
+        matches!(
+            self.format,
+            OutputFormat::Webm | OutputFormat::Mov | OutputFormat::Mp4
+        ) && !self.composed()
+    }
+
+    /// The raw frames on stdin, as ffmpeg's first input.
+    fn raw_input_args(&self) -> Vec<String> {
+        let raw_pix_fmt = if self.bytes_per_pixel() == 4 {
+            "rgba"
+        } else {
+            "rgb24"
+        };
+        vec![
+            "-nostdin".to_string(),
+            "-hide_banner".into(),
+            "-loglevel".into(),
+            "error".into(),
+            "-f".into(),
+            "rawvideo".into(),
+            "-pix_fmt".into(),
+            raw_pix_fmt.into(),
+            "-s".into(),
+            format!("{}x{}", self.width, self.height),
+            "-framerate".into(),
+            self.fps.to_string(),
+            "-i".into(),
+            "pipe:0".into(),
+        ]
+    }
+
+    /// The source as input number `index`, cut to the video's duration,
+    /// when the format takes its audio.
+    fn audio_input_args(&self, index: usize) -> (Vec<std::ffi::OsString>, Option<usize>) {
+        match (&self.audio_source, self.format.carries_audio()) {
+            (Some(source), true) => {
+                let mut argv = args([
+                    "-protocol_whitelist".to_string(),
+                    "file".into(),
+                    "-format_whitelist".into(),
+                    INPUT_FORMATS.into(),
+                    "-t".into(),
+                    format!("{:.3}", self.duration_seconds.max(0.001)),
+                    "-i".into(),
+                ]);
+                argv.push(source.as_os_str().to_owned());
+                (argv, Some(index))
+            }
+            _ => (Vec::new(), None),
         }
     }
 
@@ -194,11 +266,20 @@ impl EncodeSpec {
     }
 }
 
+/// Where frames go: one ffmpeg, or segments on several.
+enum Sink {
+    Stream {
+        process: Option<Process>,
+        stdin: Option<ChildStdin>,
+    },
+    Segments(Segments),
+}
+
 /// A running encoder; drop it to abandon the output.
 pub struct FrameEncoder {
     spec: EncodeSpec,
-    process: Option<Process>,
-    stdin: Option<ChildStdin>,
+    sink: Sink,
+    cancel: Cancel,
     destination: PathBuf,
     /// The file being written (a zip for PNG sequences), renamed into place on finish.
     partial: NamedTempFile,
@@ -236,47 +317,38 @@ impl FrameEncoder {
             Some(frames) => frames.path().join("frame_%06d.png"),
             None => partial.path().to_path_buf(),
         };
-        let raw_pix_fmt = if spec.bytes_per_pixel() == 4 {
-            "rgba"
-        } else {
-            "rgb24"
-        };
-        let mut argv = args([
-            "-nostdin".to_string(),
-            "-hide_banner".into(),
-            "-loglevel".into(),
-            "error".into(),
-            "-f".into(),
-            "rawvideo".into(),
-            "-pix_fmt".into(),
-            raw_pix_fmt.into(),
-            "-s".into(),
-            format!("{}x{}", spec.width, spec.height),
-            "-framerate".into(),
-            spec.fps.to_string(),
-            "-i".into(),
-            "pipe:0".into(),
-        ]);
+        if spec.encoders > 1 && spec.segmentable() {
+            let frame_bytes = spec.width as usize * spec.height as usize * spec.bytes_per_pixel();
+            let per_segment = spec
+                .segment_frames
+                .unwrap_or_else(|| segment_frames(frame_bytes, spec.encoders));
+            let mut input = args(spec.raw_input_args());
+            input.extend(args(["-map", "0:v:0"]));
+            let video = spec.clone();
+            let command = SegmentCommand {
+                input,
+                video: Box::new(move |path| video.video_args(path)),
+                extension: spec.format.extension(),
+                timeout: spec.timeout,
+            };
+            let segments = Segments::new(command, dir, spec.encoders, per_segment, cancel)?;
+            return Ok(Self {
+                spec,
+                sink: Sink::Segments(segments),
+                destination: destination.to_path_buf(),
+                partial,
+                png_frames,
+                cancel: cancel.clone(),
+            });
+        }
+        let mut argv = args(spec.raw_input_args());
         let mut inputs = 1;
         if spec.composed() {
             argv.extend(spec.scene.inputs(spec.max_pixels));
             inputs += usize::from(spec.scene.has_input());
         }
-        let with_audio = spec.format.carries_audio() && spec.audio_source.is_some();
-        let mut audio_input = None;
-        if let (true, Some(source)) = (with_audio, &spec.audio_source) {
-            argv.extend(args([
-                "-protocol_whitelist".to_string(),
-                "file".into(),
-                "-format_whitelist".into(),
-                INPUT_FORMATS.into(),
-                "-t".into(),
-                format!("{:.3}", spec.duration_seconds.max(0.001)),
-                "-i".into(),
-            ]));
-            argv.push(source.as_os_str().to_owned());
-            audio_input = Some(inputs);
-        }
+        let (audio, audio_input) = spec.audio_input_args(inputs);
+        argv.extend(audio);
         if let Some(graph) = spec.graph() {
             argv.extend(args(["-filter_complex".to_string(), graph]));
         }
@@ -285,11 +357,14 @@ impl FrameEncoder {
         let (process, pipes) = Process::spawn("ffmpeg", &argv, true, false, spec.timeout, cancel)?;
         Ok(Self {
             spec,
-            process: Some(process),
-            stdin: pipes.stdin,
+            sink: Sink::Stream {
+                process: Some(process),
+                stdin: pipes.stdin,
+            },
             destination: destination.to_path_buf(),
             partial,
             png_frames,
+            cancel: cancel.clone(),
         })
     }
 
@@ -299,11 +374,15 @@ impl FrameEncoder {
 
     /// Writes one frame: `width × height × bytes_per_pixel()` bytes.
     pub fn write_frame(&mut self, frame: &[u8]) -> Result<(), MediaError> {
-        let stdin = self.stdin.as_mut().ok_or(MediaError::Canceled)?;
-        if let Err(e) = stdin.write_all(frame) {
+        let (process, stdin) = match &mut self.sink {
+            Sink::Segments(segments) => return segments.write_frame(frame),
+            Sink::Stream { process, stdin } => (process, stdin),
+        };
+        let pipe = stdin.as_mut().ok_or(MediaError::Canceled)?;
+        if let Err(e) = pipe.write_all(frame) {
             // ffmpeg died: its own error says why.
-            self.stdin = None;
-            return Err(match self.process.take().map(Process::wait) {
+            *stdin = None;
+            return Err(match process.take().map(Process::wait) {
                 Some(Err(err)) => err,
                 _ => MediaError::io("writing frames to ffmpeg", e),
             });
@@ -311,11 +390,56 @@ impl FrameEncoder {
         Ok(())
     }
 
+    /// The segments encoded in parallel (0 when streaming into one encoder).
+    pub fn segments(&self) -> usize {
+        match &self.sink {
+            Sink::Segments(s) => s.count(),
+            Sink::Stream { .. } => 0,
+        }
+    }
+
+    /// Joins the segments (and the source's audio) into the partial file.
+    fn join(&self, list: &Path) -> Result<(), MediaError> {
+        let spec = &self.spec;
+        let mut argv = args([
+            "-nostdin",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+        ]);
+        argv.push(list.as_os_str().to_owned());
+        let (audio, audio_input) = spec.audio_input_args(1);
+        argv.extend(audio);
+        argv.extend(args(spec.map_args(audio_input)));
+        argv.extend(args(["-c:v", "copy"]));
+        if spec.format == OutputFormat::Mp4 {
+            argv.extend(args(["-movflags", "+faststart"]));
+        }
+        argv.extend(args(["-f", spec.format.as_str(), "-y"]));
+        argv.push(self.partial.path().as_os_str().to_owned());
+        let (process, _) =
+            Process::spawn("ffmpeg", &argv, false, false, spec.timeout, &self.cancel)?;
+        process.wait()
+    }
+
     /// Ends the stream, waits for ffmpeg and moves the output into place.
     pub fn finish(mut self) -> Result<PathBuf, MediaError> {
-        drop(self.stdin.take());
-        if let Some(process) = self.process.take() {
-            process.wait()?;
+        match &mut self.sink {
+            Sink::Stream { process, stdin } => {
+                drop(stdin.take());
+                if let Some(process) = process.take() {
+                    process.wait()?;
+                }
+            }
+            Sink::Segments(segments) => {
+                let list = segments.finish()?;
+                self.join(&list)?;
+            }
         }
         if let Some(frames) = &self.png_frames {
             zip_frames(frames.path(), self.partial.as_file_mut())?;

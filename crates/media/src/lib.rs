@@ -13,15 +13,17 @@ mod format;
 mod probe;
 mod process;
 mod scene;
+mod segments;
 mod still;
 
 pub use cancel::Cancel;
-pub use decode::{DecodeOptions, FrameDecoder};
-pub use encode::{EncodeSpec, FrameEncoder};
+pub use decode::{ffmpeg_has_cuda, DecodeOptions, FrameDecoder};
+pub use encode::{default_encoders, EncodeSpec, FrameEncoder};
 pub use error::MediaError;
 pub use format::{Background, OutputFormat, ParseError};
 pub use probe::{probe, AudioInfo, MediaInfo, ProbeLimits, Rational};
 pub use scene::{Anchor, Backdrop, Composition, Fit, Placement, Scene, IMAGE_FORMATS};
+pub use segments::segment_frames;
 pub use still::{probe_image, ImageInfo};
 
 /// Demuxers vidmatte opens. Anything else (HLS/DASH playlists, concat lists,

@@ -19,6 +19,8 @@ pub enum MlError {
     },
     #[error("could not load ONNX Runtime from {path}: {detail}. Fix: run scripts/setup.sh, or point VIDMATTE_ORT_LIB at libonnxruntime.so.1.31.1")]
     Runtime { path: PathBuf, detail: String },
+    #[error("{0}")]
+    Device(String),
     #[error("ONNX Runtime: {0}")]
     Ort(#[from] ort::Error),
     #[error("{model} returned an unexpected output: {detail}")]

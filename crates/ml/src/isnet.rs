@@ -8,6 +8,7 @@ use fast_image_resize::Resizer;
 use ort::session::Session;
 use ort::value::TensorRef;
 
+use crate::io::{take_u8, BoundSession};
 use crate::resize::{model_input_size, resize_u8, to_planes, unit_to_u8, Filter};
 use crate::{
     FrameRef, Interrupt, Matte, MlError, ModelFile, ModelKind, ModelStore, Precision, Segmenter,
@@ -22,6 +23,9 @@ pub struct IsnetOptions {
     pub keep_aspect: bool,
     /// Float weights or the int8 copy setup calibrates.
     pub precision: Precision,
+    /// Feed uint8 frames to the prefixed graph when setup made it (the
+    /// host normalises to floats otherwise).
+    pub uint8_io: bool,
 }
 
 impl Default for IsnetOptions {
@@ -30,6 +34,7 @@ impl Default for IsnetOptions {
             long_side: 640,
             keep_aspect: true,
             precision: Precision::Auto,
+            uint8_io: true,
         }
     }
 }
@@ -41,17 +46,23 @@ impl IsnetOptions {
             long_side: 1024,
             keep_aspect: false,
             precision: Precision::Float,
+            uint8_io: true,
         }
     }
 }
 
+/// The float graph fed from the host, or the uint8 one through a binding.
+enum Io {
+    Float { session: Session, input: Vec<f32> },
+    Uint8(Box<BoundSession>),
+}
+
 pub struct Isnet {
-    session: Session,
+    io: Io,
     pub(crate) interrupt: Interrupt,
     options: IsnetOptions,
     resizer: Resizer,
     resized: Vec<u8>,
-    input: Vec<f32>,
     small_alpha: Vec<u8>,
 }
 
@@ -63,21 +74,35 @@ impl Isnet {
     ) -> Result<Self, MlError> {
         let int8 = match options.precision {
             Precision::Int8 => true,
-            // `auto` falls back to float when setup has not made the copy.
-            p => p.wants_int8() && store.status(&ModelFile::ISNET_INT8).present,
+            // `auto` falls back to float when setup has not made the copy,
+            // and stays float on the GPU (int8 QDQ is a CPU speed-up).
+            p => {
+                p.wants_int8()
+                    && !crate::device_status(store)?.on_gpu()
+                    && store.status(&ModelFile::ISNET_INT8).present
+            }
         };
-        let file = if int8 {
-            &ModelFile::ISNET_INT8
+        let (float_file, u8_file) = if int8 {
+            (&ModelFile::ISNET_INT8, &ModelFile::ISNET_INT8_U8)
         } else {
-            &ModelFile::ISNET
+            (&ModelFile::ISNET, &ModelFile::ISNET_U8)
+        };
+        let io = if options.uint8_io && store.status(u8_file).present {
+            let mut bound = BoundSession::new(store.session(u8_file, threads)?)?;
+            bound.to_host("alpha_u8")?;
+            Io::Uint8(Box::new(bound))
+        } else {
+            Io::Float {
+                session: store.session(float_file, threads)?,
+                input: Vec::new(),
+            }
         };
         Ok(Self {
-            session: store.session(file, threads)?,
+            io,
             interrupt: Interrupt::new()?,
             options,
             resizer: Resizer::new(),
             resized: Vec::new(),
-            input: Vec::new(),
             small_alpha: Vec::new(),
         })
     }
@@ -118,24 +143,31 @@ impl Segmenter for Isnet {
             Filter::Bilinear,
         )?;
         let plane = (iw * ih) as usize;
-        to_planes(&self.resized, &mut self.input, |_, v| {
-            (f32::from(v) - 128.0) / 256.0
-        });
-        let input =
-            TensorRef::from_array_view(([1usize, 3, ih as usize, iw as usize], &self.input[..]))?;
-        let outputs = self
-            .session
-            .run_with_options(ort::inputs!["input" => input], self.interrupt.options())
-            .map_err(|e| self.interrupt.error(e))?;
-        let (shape, values) = outputs[0].try_extract_tensor::<f32>()?;
-        if values.len() != plane {
-            return Err(MlError::Output {
-                model: "isnet",
-                detail: format!("shape {shape:?} for input {iw}x{ih}"),
-            });
+        match &mut self.io {
+            Io::Float { session, input } => {
+                to_planes(&self.resized, input, |_, v| (f32::from(v) - 128.0) / 256.0);
+                let input = TensorRef::from_array_view((
+                    [1usize, 3, ih as usize, iw as usize],
+                    &input[..],
+                ))?;
+                let outputs = session
+                    .run_with_options(ort::inputs!["input" => input], self.interrupt.options())
+                    .map_err(|e| self.interrupt.error(e))?;
+                let (shape, values) = outputs[0].try_extract_tensor::<f32>()?;
+                if values.len() != plane {
+                    return Err(MlError::Output {
+                        model: "isnet",
+                        detail: format!("shape {shape:?} for input {iw}x{ih}"),
+                    });
+                }
+                unit_to_u8(values, &mut self.small_alpha);
+            }
+            Io::Uint8(bound) => {
+                bound.frame("input_u8", &self.resized, (iw, ih))?;
+                let outputs = bound.run(&self.interrupt)?;
+                take_u8(&outputs, "alpha_u8", plane, "isnet", &mut self.small_alpha)?;
+            }
         }
-        unit_to_u8(values, &mut self.small_alpha);
-        drop(outputs);
         matte.width = frame.width;
         matte.height = frame.height;
         matte.foreground = None;

@@ -8,11 +8,13 @@ mod coco;
 mod colour;
 mod components;
 mod detector;
+mod device;
 mod error;
 mod general;
 mod geometry;
 mod instances;
 mod interrupt;
+mod io;
 mod isnet;
 mod matte;
 mod precision;
@@ -29,6 +31,10 @@ mod vocab;
 pub use coco::{CocoClass, NAMES as COCO_NAMES};
 pub use colour::Colour;
 pub use detector::{Detection, Detector};
+pub use device::{
+    cuda_gaps, device_status, on_gpu, request_device, requested_device, CudaGap, Device,
+    DeviceStatus, Processor, CUDA_LIBRARIES,
+};
 pub use error::MlError;
 pub use general::General;
 pub use geometry::{BoxF, SoftBox};

@@ -58,6 +58,7 @@ impl Pro {
                 Precision::Int8 => Precision::Int8,
                 _ => Precision::Float,
             },
+            uint8_io: options.isnet.uint8_io,
         };
         let isnet = Isnet::load(store, options.threads, isnet)?;
         let mut rvm = Rvm::load(store, options.threads, options.rvm.clone())?;

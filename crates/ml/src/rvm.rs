@@ -10,6 +10,7 @@ use fast_image_resize::Resizer;
 use ort::session::Session;
 use ort::value::{DynValue, Tensor, TensorRef};
 
+use crate::io::{take_u8, BoundSession};
 use crate::resize::{resize_u8, to_planes, unit_to_u8, Filter};
 use crate::{FrameRef, Interrupt, Matte, MlError, ModelFile, ModelKind, ModelStore, Segmenter};
 
@@ -22,6 +23,9 @@ pub struct RvmOptions {
     pub downsample_ratio: Option<f32>,
     /// Also return the unmixed foreground colours.
     pub foreground: bool,
+    /// Feed uint8 frames to the prefixed graph when setup made it (the
+    /// host normalises to floats otherwise).
+    pub uint8_io: bool,
 }
 
 impl Default for RvmOptions {
@@ -30,38 +34,64 @@ impl Default for RvmOptions {
             max_long_side: 1280,
             downsample_ratio: None,
             foreground: true,
+            uint8_io: true,
         }
     }
 }
 
 /// RVM's guidance: the internal frame ~256–512 px on its short side.
+const RECURRENT_IN: [&str; 4] = ["r1i", "r2i", "r3i", "r4i"];
+const RECURRENT_OUT: [&str; 4] = ["r1o", "r2o", "r3o", "r4o"];
+
 pub(crate) fn downsample_ratio_for(width: u32, height: u32) -> f32 {
     (288.0 / width.min(height) as f32).min(1.0)
 }
 
+/// The float graph fed from the host, or the uint8 one through a binding.
+enum Io {
+    Float { session: Session, input: Vec<f32> },
+    Uint8(Box<BoundSession>),
+}
+
 pub struct Rvm {
-    session: Session,
+    io: Io,
     pub(crate) interrupt: Interrupt,
     options: RvmOptions,
     /// r1o..r4o of the previous frame, and the size they belong to.
     state: Option<([DynValue; 4], (u32, u32))>,
     resizer: Resizer,
     resized: Vec<u8>,
-    input: Vec<f32>,
     small: Vec<u8>,
+    small_fg: Vec<u8>,
 }
 
 impl Rvm {
     pub fn load(store: &ModelStore, threads: usize, options: RvmOptions) -> Result<Self, MlError> {
+        let io = if options.uint8_io && store.status(&ModelFile::RVM_U8).present {
+            let mut bound = BoundSession::new(store.session(&ModelFile::RVM_U8, threads)?)?;
+            bound.to_host("pha_u8")?;
+            if options.foreground {
+                bound.to_host("fgr_u8")?;
+            }
+            for name in RECURRENT_OUT {
+                bound.on_device(name)?;
+            }
+            Io::Uint8(Box::new(bound))
+        } else {
+            Io::Float {
+                session: store.session(&ModelFile::RVM, threads)?,
+                input: Vec::new(),
+            }
+        };
         Ok(Self {
-            session: store.session(&ModelFile::RVM, threads)?,
+            io,
             interrupt: Interrupt::new()?,
             options,
             state: None,
             resizer: Resizer::new(),
             resized: Vec::new(),
-            input: Vec::new(),
             small: Vec::new(),
+            small_fg: Vec::new(),
         })
     }
 
@@ -95,9 +125,7 @@ impl Segmenter for Rvm {
 
     fn segment(&mut self, frame: &FrameRef<'_>, matte: &mut Matte) -> Result<(), MlError> {
         let (w, h) = self.working_size(frame.width, frame.height);
-        let src_rgb: &[u8] = if (w, h) == (frame.width, frame.height) {
-            frame.rgb
-        } else {
+        if (w, h) != (frame.width, frame.height) {
             resize_u8(
                 &mut self.resizer,
                 frame.rgb,
@@ -107,10 +135,12 @@ impl Segmenter for Rvm {
                 3,
                 Filter::Bilinear,
             )?;
+        }
+        let src: &[u8] = if (w, h) == (frame.width, frame.height) {
+            frame.rgb
+        } else {
             &self.resized
         };
-        let plane = (w * h) as usize;
-        to_planes(src_rgb, &mut self.input, |_, v| f32::from(v) / 255.0);
         if self.state.as_ref().is_some_and(|(_, size)| *size != (w, h)) {
             self.state = None;
         }
@@ -118,45 +148,30 @@ impl Segmenter for Rvm {
             .options
             .downsample_ratio
             .unwrap_or_else(|| downsample_ratio_for(w, h));
-        let zeros = || Tensor::from_array(([1usize, 1, 1, 1], vec![0f32]));
-        let fresh;
-        let recurrent: [&DynValue; 4] = match &self.state {
-            Some((values, _)) => [&values[0], &values[1], &values[2], &values[3]],
-            None => {
-                fresh = [
-                    zeros()?.into_dyn(),
-                    zeros()?.into_dyn(),
-                    zeros()?.into_dyn(),
-                    zeros()?.into_dyn(),
-                ];
-                [&fresh[0], &fresh[1], &fresh[2], &fresh[3]]
-            }
+        let next = match &mut self.io {
+            Io::Float { session, input } => run_float(
+                session,
+                input,
+                src,
+                (w, h),
+                ratio,
+                &self.state,
+                &self.interrupt,
+                self.options.foreground,
+                (&mut self.small, &mut self.small_fg),
+            )?,
+            Io::Uint8(bound) => run_uint8(
+                bound,
+                src,
+                (w, h),
+                ratio,
+                &self.state,
+                &self.interrupt,
+                self.options.foreground,
+                (&mut self.small, &mut self.small_fg),
+            )?,
         };
-        let src =
-            TensorRef::from_array_view(([1usize, 3, h as usize, w as usize], &self.input[..]))?;
-        let ratio = Tensor::from_array(([1usize], vec![ratio]))?;
-        let mut outputs = self
-            .session
-            .run_with_options(
-                ort::inputs![
-                    "src" => src,
-                    "r1i" => recurrent[0],
-                    "r2i" => recurrent[1],
-                    "r3i" => recurrent[2],
-                    "r4i" => recurrent[3],
-                    "downsample_ratio" => ratio,
-                ],
-                self.interrupt.options(),
-            )
-            .map_err(|e| self.interrupt.error(e))?;
-        let (_, pha) = outputs["pha"].try_extract_tensor::<f32>()?;
-        if pha.len() != plane {
-            return Err(MlError::Output {
-                model: "rvm",
-                detail: format!("pha has {} values for {w}x{h}", pha.len()),
-            });
-        }
-        unit_to_u8(pha, &mut self.small);
+        self.state = Some((next, (w, h)));
         matte.width = frame.width;
         matte.height = frame.height;
         resize_u8(
@@ -169,17 +184,10 @@ impl Segmenter for Rvm {
             Filter::Bilinear,
         )?;
         matte.foreground = if self.options.foreground {
-            let (_, fgr) = outputs["fgr"].try_extract_tensor::<f32>()?;
-            self.small.clear();
-            self.small.extend(
-                (0..plane)
-                    .flat_map(|i| (0..3).map(move |c| i + c * plane))
-                    .map(|j| (fgr[j].clamp(0.0, 1.0) * 255.0 + 0.5) as u8),
-            );
             let mut fg = matte.foreground.take().unwrap_or_default();
             resize_u8(
                 &mut self.resizer,
-                &self.small,
+                &self.small_fg,
                 (w, h),
                 &mut fg,
                 (frame.width, frame.height),
@@ -190,22 +198,120 @@ impl Segmenter for Rvm {
         } else {
             None
         };
-        let take = |name: &str, outputs: &mut ort::session::SessionOutputs<'_>| {
-            outputs.remove(name).ok_or_else(|| MlError::Output {
-                model: "rvm",
-                detail: format!("no {name}"),
-            })
-        };
-        let next = [
-            take("r1o", &mut outputs)?,
-            take("r2o", &mut outputs)?,
-            take("r3o", &mut outputs)?,
-            take("r4o", &mut outputs)?,
-        ];
-        drop(outputs);
-        self.state = Some((next, (w, h)));
         Ok(())
     }
+}
+
+type State = Option<([DynValue; 4], (u32, u32))>;
+
+fn zeros() -> Result<DynValue, MlError> {
+    Ok(Tensor::from_array(([1usize, 1, 1, 1], vec![0f32]))?.into_dyn())
+}
+
+fn missing(name: &str) -> MlError {
+    MlError::Output {
+        model: "rvm",
+        detail: format!("no {name}"),
+    }
+}
+
+/// The reference path: RGB / 255 as planar floats from the host.
+#[allow(clippy::too_many_arguments)]
+fn run_float(
+    session: &mut Session,
+    input: &mut Vec<f32>,
+    src: &[u8],
+    (w, h): (u32, u32),
+    ratio: f32,
+    state: &State,
+    interrupt: &Interrupt,
+    foreground: bool,
+    (alpha, fg): (&mut Vec<u8>, &mut Vec<u8>),
+) -> Result<[DynValue; 4], MlError> {
+    let plane = (w * h) as usize;
+    to_planes(src, input, |_, v| f32::from(v) / 255.0);
+    let fresh;
+    let recurrent: [&DynValue; 4] = match state {
+        Some((values, _)) => [&values[0], &values[1], &values[2], &values[3]],
+        None => {
+            fresh = [zeros()?, zeros()?, zeros()?, zeros()?];
+            [&fresh[0], &fresh[1], &fresh[2], &fresh[3]]
+        }
+    };
+    let src = TensorRef::from_array_view(([1usize, 3, h as usize, w as usize], &input[..]))?;
+    let ratio = Tensor::from_array(([1usize], vec![ratio]))?;
+    let mut outputs = session
+        .run_with_options(
+            ort::inputs![
+                "src" => src,
+                "r1i" => recurrent[0],
+                "r2i" => recurrent[1],
+                "r3i" => recurrent[2],
+                "r4i" => recurrent[3],
+                "downsample_ratio" => ratio,
+            ],
+            interrupt.options(),
+        )
+        .map_err(|e| interrupt.error(e))?;
+    let (_, pha) = outputs["pha"].try_extract_tensor::<f32>()?;
+    if pha.len() != plane {
+        return Err(MlError::Output {
+            model: "rvm",
+            detail: format!("pha has {} values for {w}x{h}", pha.len()),
+        });
+    }
+    unit_to_u8(pha, alpha);
+    if foreground {
+        let (_, fgr) = outputs["fgr"].try_extract_tensor::<f32>()?;
+        fg.clear();
+        fg.extend(
+            (0..plane)
+                .flat_map(|i| (0..3).map(move |c| i + c * plane))
+                .map(|j| (fgr[j].clamp(0.0, 1.0) * 255.0 + 0.5) as u8),
+        );
+    }
+    let mut take = |name: &str| outputs.remove(name).ok_or_else(|| missing(name));
+    Ok([take("r1o")?, take("r2o")?, take("r3o")?, take("r4o")?])
+}
+
+/// The uint8 graph through the binding: bytes up, bytes down, the
+/// recurrent state left where the model runs.
+#[allow(clippy::too_many_arguments)]
+fn run_uint8(
+    bound: &mut BoundSession,
+    src: &[u8],
+    (w, h): (u32, u32),
+    ratio: f32,
+    state: &State,
+    interrupt: &Interrupt,
+    foreground: bool,
+    (alpha, fg): (&mut Vec<u8>, &mut Vec<u8>),
+) -> Result<[DynValue; 4], MlError> {
+    let plane = (w * h) as usize;
+    bound.frame("src_u8", src, (w, h))?;
+    match state {
+        Some((values, _)) => {
+            for (name, value) in RECURRENT_IN.into_iter().zip(values) {
+                bound.input(name, value)?;
+            }
+        }
+        None => {
+            for name in RECURRENT_IN {
+                bound.input(name, &zeros()?)?;
+            }
+        }
+    }
+    bound.input(
+        "downsample_ratio",
+        &Tensor::from_array(([1usize], vec![ratio]))?.into_dyn(),
+    )?;
+    let mut outputs = bound.run(interrupt)?;
+    take_u8(&outputs, "pha_u8", plane, "rvm", alpha)?;
+    if foreground {
+        take_u8(&outputs, "fgr_u8", plane * 3, "rvm", fg)?;
+    }
+    let mut take = |name: &str| outputs.remove(name).ok_or_else(|| missing(name));
+    Ok([take("r1o")?, take("r2o")?, take("r3o")?, take("r4o")?])
 }
 
 #[cfg(test)]

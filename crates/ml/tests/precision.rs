@@ -5,9 +5,7 @@
 
 mod support;
 
-use std::process::Command;
-
-use support::{bus, store};
+use support::{bus, clip, store};
 use vidmatte_ml::{FrameRef, Matte, ModelKind, Precision, Segmenter, SegmenterOptions};
 
 fn original(precision: Precision) -> Box<dyn Segmenter> {
@@ -19,31 +17,6 @@ fn original(precision: Precision) -> Box<dyn Segmenter> {
     store()
         .load(ModelKind::Original, &options)
         .expect("original loads (run scripts/setup.sh)")
-}
-
-/// `frames` RGB frames of a cached clip from `start` seconds, at `width`×`height`.
-fn clip(name: &str, start: f64, frames: usize, (width, height): (u32, u32)) -> Vec<Vec<u8>> {
-    let path = store().root().join("clips").join(name);
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-ss", &start.to_string(), "-i"])
-        .arg(&path)
-        .args([
-            "-vf",
-            &format!("scale={width}:{height}"),
-            "-frames:v",
-            &frames.to_string(),
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgb24",
-            "pipe:1",
-        ])
-        .output()
-        .expect("ffmpeg");
-    assert!(out.status.success(), "ffmpeg failed on {}", path.display());
-    let len = (width * height * 3) as usize;
-    assert_eq!(out.stdout.len(), len * frames);
-    out.stdout.chunks_exact(len).map(<[u8]>::to_vec).collect()
 }
 
 /// Mean |Δα| (0..255) and pooled IoU of α > 127 between two sets of mattes.

@@ -26,6 +26,10 @@ pub struct ProcessRequest {
     pub precision: Precision,
     /// Temporal smoothing for per-frame models (original, light).
     pub smoothing: bool,
+    /// Segment encoders at once (see `EncodeSpec::encoders`).
+    pub encoders: usize,
+    /// Frames per segment (`None`: sized to the encoders' queue budget).
+    pub segment_frames: Option<usize>,
     pub limits: ProbeLimits,
     /// Wall-clock limit for the whole run (decode and encode processes).
     pub timeout: Duration,
@@ -49,6 +53,8 @@ impl ProcessRequest {
             threads: None,
             precision: Precision::Auto,
             smoothing: true,
+            encoders: vidmatte_media::default_encoders(),
+            segment_frames: None,
             limits: ProbeLimits::default(),
             timeout: Duration::from_secs(6 * 3600),
         }

@@ -34,6 +34,8 @@ pub struct Report {
     pub decoded_seconds: f64,
     /// Parts of the request the model could not act on (pro prompts).
     pub warnings: Vec<String>,
+    /// Segments encoded in parallel and joined (0: one encoder stream).
+    pub segments: usize,
 }
 
 impl Report {
@@ -72,6 +74,7 @@ pub fn process_with(
         max_pixels: request.limits.max_pixels,
         timeout: request.timeout,
         max_seconds: request.preview_seconds,
+        gpu: vidmatte_ml::on_gpu(),
     };
     let info = &previewed(info, request.preview_seconds);
     let mut decoder = FrameDecoder::open(&request.input, info, &decode_options, &stop)?;
@@ -86,6 +89,8 @@ pub fn process_with(
         scene: request.scene.clone(),
         max_pixels: request.limits.max_pixels,
         timeout: request.timeout,
+        encoders: request.encoders,
+        segment_frames: request.segment_frames,
     };
     let mut encoder = FrameEncoder::create(spec, &request.output, &stop)?;
     segmenter.reset();
@@ -173,30 +178,34 @@ pub fn process_with(
             Ok(busy + t.elapsed())
         });
 
-        let encode = scope.spawn(|| -> Result<(Duration, Duration, PathBuf), PipelineError> {
-            let (mut composing, mut encoding) = (Duration::ZERO, Duration::ZERO);
-            let mut pixels = Vec::with_capacity(width as usize * height as usize * bytes_per_pixel);
-            for (frame, matte) in mattes_rx {
-                let t = Instant::now();
-                match background {
-                    Some(bg) => composite(&frame, &matte, bg, bytes_per_pixel, &mut pixels),
-                    None => straight(&frame, &matte, &mut pixels),
+        let encode = scope.spawn(
+            || -> Result<(Duration, Duration, PathBuf, usize), PipelineError> {
+                let (mut composing, mut encoding) = (Duration::ZERO, Duration::ZERO);
+                let mut pixels =
+                    Vec::with_capacity(width as usize * height as usize * bytes_per_pixel);
+                for (frame, matte) in mattes_rx {
+                    let t = Instant::now();
+                    match background {
+                        Some(bg) => composite(&frame, &matte, bg, bytes_per_pixel, &mut pixels),
+                        None => straight(&frame, &matte, &mut pixels),
+                    }
+                    composing += t.elapsed();
+                    let _ = free_frames_tx.send(frame);
+                    let _ = free_mattes_tx.send(matte);
+                    let t = Instant::now();
+                    encoder.write_frame(&pixels).map_err(|e| fail(e.into()))?;
+                    encoding += t.elapsed();
+                    encoded.fetch_add(1, Ordering::SeqCst);
                 }
-                composing += t.elapsed();
-                let _ = free_frames_tx.send(frame);
-                let _ = free_mattes_tx.send(matte);
+                if stop.is_cancelled() {
+                    return Err(MediaError::Canceled.into());
+                }
                 let t = Instant::now();
-                encoder.write_frame(&pixels).map_err(|e| fail(e.into()))?;
-                encoding += t.elapsed();
-                encoded.fetch_add(1, Ordering::SeqCst);
-            }
-            if stop.is_cancelled() {
-                return Err(MediaError::Canceled.into());
-            }
-            let t = Instant::now();
-            let output = encoder.finish().map_err(|e| fail(e.into()))?;
-            Ok((composing, encoding + t.elapsed(), output))
-        });
+                let segments = encoder.segments();
+                let output = encoder.finish().map_err(|e| fail(e.into()))?;
+                Ok((composing, encoding + t.elapsed(), output, segments))
+            },
+        );
 
         let segment = (|| -> Result<(Duration, u64), PipelineError> {
             let mut busy = Duration::ZERO;
@@ -268,7 +277,7 @@ pub fn process_with(
     let (
         Some(decode_busy),
         Some((segment_busy, scene_cuts)),
-        Some((composite_busy, encode_busy, output)),
+        Some((composite_busy, encode_busy, output, segments)),
     ) = (decode_busy, segmented, written)
     else {
         return Err(PipelineError::Stage(
@@ -295,6 +304,7 @@ pub fn process_with(
             encode: encode_busy,
         },
         scene_cuts,
+        segments,
         decoded_seconds,
         warnings: segmenter.warnings(),
     })

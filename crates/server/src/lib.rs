@@ -67,10 +67,14 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, watch::Sender<bo
     let view = Arc::clone(store.view());
     let metrics = http::metrics_handle();
     let (stop, shutdown) = watch::channel(false);
+    let models = vidmatte_ml::ModelStore::from_env();
+    // The device is chosen (and a GPU probed) once, before any job.
+    let probe = models.clone();
+    tokio::task::spawn_blocking(move || vidmatte_ml::device_status(&probe).map(drop)).await??;
     let app = Arc::new(App {
         rules: http::urls::AddressRules::from_allowlist(&config.url_allowlist)
             .with_webhook_http(config.webhook_allow_http),
-        models: vidmatte_ml::ModelStore::from_env(),
+        models,
         limits: http::rate_limit::RateLimits::new(
             config.rate_limit_per_second,
             config.rate_limit_burst,

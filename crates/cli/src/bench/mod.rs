@@ -8,11 +8,13 @@
 //!   slowest stage alone, its peak RSS;
 //! - `rss`: peak RSS by input length;
 //! - `flicker`: mean frame-to-frame |Δα| on a static-camera clip;
-//! - `quality`: int8 mattes against fp32 on real clips.
+//! - `quality`: int8 mattes against fp32 on real clips;
+//! - `encoders`: encode fps against segment encoders at once (1, 2, 4, …).
 //!
 //! `--compare` adds the peers that run the same weights (see `compare`).
 
 mod compare;
+mod encoders;
 mod quality;
 mod stages;
 
@@ -37,6 +39,8 @@ pub enum Section {
     Flicker,
     /// Int8 against fp32 mattes on real clips.
     Quality,
+    /// Encode fps against segment encoders at once.
+    Encoders,
 }
 
 /// A frame size: `720` (16:9 at that height) or `176x144`.
@@ -121,6 +125,9 @@ pub struct BenchArgs {
     /// Frames of the static-camera clip for the flicker measure.
     #[arg(long, default_value_t = 120)]
     pub flicker_frames: usize,
+    /// Frames for the `encoders` section (enough for several segments).
+    #[arg(long, default_value_t = 160)]
+    pub encode_frames: usize,
     /// Frames per clip for the quality comparison.
     #[arg(long, default_value_t = 90)]
     pub quality_frames: usize,
@@ -178,6 +185,18 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(",")
     );
+    match vidmatte_ml::device_status(&store) {
+        Ok(d) => println!(
+            "device {} (asked {}){}",
+            d.active,
+            d.requested,
+            d.reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        ),
+        Err(e) => bail!("{e}"),
+    }
     println!(
         "precision {} (8-bit dot products in this CPU: {}; only ISNet has an int8 copy)",
         args.precision,
@@ -196,6 +215,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         }
         if args.compare {
             compare::report(&args, &store, &work, size, threads)?;
+        }
+        if args.runs(Section::Encoders) {
+            encoders::report(&args, &store, &work, size)?;
         }
     }
     if args.runs(Section::Rss) {

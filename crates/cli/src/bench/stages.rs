@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use anyhow::bail;
 use vidmatte_media::{
-    probe, Background, Cancel, DecodeOptions, EncodeSpec, FrameDecoder, FrameEncoder, OutputFormat,
-    ProbeLimits,
+    default_encoders, probe, Background, Cancel, DecodeOptions, EncodeSpec, FrameDecoder,
+    FrameEncoder, OutputFormat, ProbeLimits,
 };
 use vidmatte_ml::{FrameRef, Matte, ModelKind, ModelStore, Precision, SegmenterOptions};
 use vidmatte_pipeline::{composite, measure_flicker};
@@ -63,7 +63,11 @@ pub(super) fn size_report(
                 inference(store, model, threads, args.precision, &frames, size, keep)?;
             let encode: Vec<(OutputFormat, f64)> = OutputFormat::ALL
                 .into_iter()
-                .map(|f| Ok((f, encode_fps(work, f, &frames[..keep], &mattes, size)?)))
+                .map(|f| {
+                    let fps =
+                        encode_fps(work, f, &frames[..keep], &mattes, size, default_encoders())?;
+                    Ok((f, fps))
+                })
                 .collect::<anyhow::Result<_>>()?;
             println!(
                 "{model}: inference {infer_fps:.2} fps ({} frames)",
@@ -184,12 +188,15 @@ pub(super) fn inference(
     Ok((timed as f64 / started.elapsed().as_secs_f64(), mattes))
 }
 
-fn encode_fps(
+/// Encode fps of `frames` under `mattes` into `format`, on `encoders`
+/// segment encoders at once (1: one stream).
+pub(super) fn encode_fps(
     work: &Path,
     format: OutputFormat,
     frames: &[Vec<u8>],
     mattes: &[Matte],
     size: FrameSize,
+    encoders: usize,
 ) -> anyhow::Result<f64> {
     let background = if format.carries_alpha() {
         Background::Transparent
@@ -207,6 +214,8 @@ fn encode_fps(
         scene: background.into(),
         max_pixels: 3840 * 2160,
         timeout: std::time::Duration::from_secs(3600),
+        encoders,
+        segment_frames: None,
     };
     let bytes_per_pixel = spec.bytes_per_pixel();
     let composed: Vec<Vec<u8>> = frames
@@ -281,6 +290,8 @@ pub(super) fn end_to_end(
             &threads.to_string(),
             "--precision",
             precision.as_str(),
+            "--device",
+            vidmatte_ml::requested_device().as_str(),
             "--report",
         ])
         .arg(&report)

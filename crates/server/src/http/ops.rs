@@ -38,6 +38,8 @@ pub async fn ready(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
         })
         .collect();
     let all_models = models.values().all(|v| v == &json!(true));
+    // Chosen when the server started, so this only reads it.
+    let device = vidmatte_ml::device_status(&app.models).ok();
     let ok = database && storage && ffmpeg && all_models;
     let status = if ok {
         StatusCode::OK
@@ -47,7 +49,7 @@ pub async fn ready(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
     (
         status,
         Json(
-            json!({"success": ok, "database": database, "storage": storage, "ffmpeg": ffmpeg, "models": models}),
+            json!({"success": ok, "database": database, "storage": storage, "ffmpeg": ffmpeg, "models": models, "device": device}),
         ),
     )
 }
