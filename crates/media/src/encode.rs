@@ -321,7 +321,7 @@ impl FrameEncoder {
             let frame_bytes = spec.width as usize * spec.height as usize * spec.bytes_per_pixel();
             let per_segment = spec
                 .segment_frames
-                .unwrap_or_else(|| segment_frames(frame_bytes, spec.encoders));
+                .unwrap_or_else(|| segment_frames(frame_bytes, spec.encoders, spec.fps.as_f64()));
             let mut input = args(spec.raw_input_args());
             input.extend(args(["-map", "0:v:0"]));
             let video = spec.clone();

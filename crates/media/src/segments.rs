@@ -22,10 +22,13 @@ use crate::{Cancel, MediaError};
 /// Raw frames the queues may hold in all, in bytes.
 const QUEUE_BYTES: usize = 1 << 30;
 
-/// Frames per segment for `encoders` at once: as many as [`QUEUE_BYTES`]
-/// allows, but at least half a second at 24 fps and at most ~10 s.
-pub fn segment_frames(frame_bytes: usize, encoders: usize) -> usize {
-    (QUEUE_BYTES / (frame_bytes.max(1) * encoders.max(1))).clamp(12, 250)
+/// Frames per segment for `encoders` at once: two seconds (a keyframe
+/// every two seconds, as streaming encoders place them), fewer where the
+/// queues would pass [`QUEUE_BYTES`], never under 12.
+pub fn segment_frames(frame_bytes: usize, encoders: usize, fps: f64) -> usize {
+    let two_seconds = (2.0 * fps).round().clamp(12.0, 250.0) as usize;
+    let budget = QUEUE_BYTES / (frame_bytes.max(1) * encoders.max(1));
+    two_seconds.min(budget).max(12)
 }
 
 /// How the segments' encoders are started: the ffmpeg arguments before
@@ -185,8 +188,9 @@ mod tests {
     #[test]
     fn segments_shrink_with_frame_size_within_bounds() {
         let hd = 1920 * 1080 * 4;
-        assert_eq!(segment_frames(hd, 4), 32);
-        assert_eq!(segment_frames(3840 * 2160 * 4, 8), 12);
-        assert_eq!(segment_frames(320 * 240 * 4, 2), 250);
+        assert_eq!(segment_frames(hd, 2, 25.0), 50);
+        assert_eq!(segment_frames(hd, 4, 60.0), 32);
+        assert_eq!(segment_frames(3840 * 2160 * 4, 8, 30.0), 12);
+        assert_eq!(segment_frames(320 * 240 * 4, 2, 29.97), 60);
     }
 }

@@ -191,7 +191,13 @@ pub fn cuda_gaps(store: &ModelStore) -> Vec<CudaGap> {
 fn open(name: &str) -> Result<(), String> {
     // SAFETY: NVIDIA's libraries run no initialisers with preconditions of
     // ours; they are opened as the CUDA provider would open them.
-    let library = unsafe { libloading::Library::new(name) }.map_err(|e| e.to_string())?;
+    let library = unsafe { libloading::Library::new(name) }.map_err(|e| {
+        // libloading's own text is "dlopen failed"; the loader's is the cause.
+        match std::error::Error::source(&e) {
+            Some(cause) => cause.to_string(),
+            None => e.to_string(),
+        }
+    })?;
     std::mem::forget(library);
     Ok(())
 }

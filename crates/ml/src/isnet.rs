@@ -70,8 +70,12 @@ impl Isnet {
     pub fn load(
         store: &ModelStore,
         threads: usize,
-        options: IsnetOptions,
+        mut options: IsnetOptions,
     ) -> Result<Self, MlError> {
+        if crate::device_status(store)?.on_gpu() {
+            // The reference's own 1024 costs a GPU little.
+            options.long_side = options.long_side.max(1024);
+        }
         let int8 = match options.precision {
             Precision::Int8 => true,
             // `auto` falls back to float when setup has not made the copy,

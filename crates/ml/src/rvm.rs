@@ -40,6 +40,9 @@ impl Default for RvmOptions {
 }
 
 /// RVM's guidance: the internal frame ~256–512 px on its short side.
+/// The long side RVM works at, at most, on the GPU.
+const GPU_LONG_SIDE: u32 = 3840;
+
 const RECURRENT_IN: [&str; 4] = ["r1i", "r2i", "r3i", "r4i"];
 const RECURRENT_OUT: [&str; 4] = ["r1o", "r2o", "r3o", "r4o"];
 
@@ -66,7 +69,15 @@ pub struct Rvm {
 }
 
 impl Rvm {
-    pub fn load(store: &ModelStore, threads: usize, options: RvmOptions) -> Result<Self, MlError> {
+    pub fn load(
+        store: &ModelStore,
+        threads: usize,
+        mut options: RvmOptions,
+    ) -> Result<Self, MlError> {
+        if crate::device_status(store)?.on_gpu() {
+            // A GPU mattes 4K at full size faster than the host resizes it.
+            options.max_long_side = options.max_long_side.max(GPU_LONG_SIDE);
+        }
         let io = if options.uint8_io && store.status(&ModelFile::RVM_U8).present {
             let mut bound = BoundSession::new(store.session(&ModelFile::RVM_U8, threads)?)?;
             bound.to_host("pha_u8")?;

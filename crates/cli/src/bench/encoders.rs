@@ -49,7 +49,7 @@ pub(super) fn report(
     let matte = ellipse(size);
     let mattes = vec![matte; frames.len()];
     let cores = num_cores();
-    let per_segment = |n| segment_frames(size.width as usize * size.height as usize * 4, n);
+    let per_segment = |n| segment_frames(size.width as usize * size.height as usize * 4, n, 25.0);
     println!(
         "\n== encode fps by segment encoders at once, {size}, {} frames, {cores} cores ==",
         frames.len()
