@@ -10,8 +10,10 @@
 #       ffmpeg (PyPI imageio-ffmpeg==0.8.1, with the cuda hwaccel) and ffprobe
 #       (npm @ffprobe-installer/linux-x64@5.2.0), 1080p and 4K clips made
 #       here, and the Python part of onnxruntime-gpu for the model-only
-#       figures; packs them as tar | xz, split into 50 MiB pieces under
-#       target/gpu-pieces/, and prints the device calls to make.
+#       figures; packs them as tar | xz in two archives, 'base' (~390 MB
+#       packed, packed again only when one of its files changes) and 'app'
+#       (the binary, ~7 MB), split into 50 MiB pieces under
+#       target/gpu-pieces/, and prints the device calls to make (8 now).
 #   scripts/gpu_bench.sh take   (device) copies the piece(s) this call carried
 #       to /tmp/gpu-pieces/ and checks them; every call but the last runs it.
 #   scripts/gpu_bench.sh run    (device) takes the last piece, unpacks, and
@@ -25,7 +27,10 @@
 # target/release/vidmatte); GPU_BENCH_EXTRA (more cache paths to carry, e.g.
 # models/isnet_int8.onnx); GPU_BENCH_PIECE_MB (50).
 # Environment (run): GPU_BENCH_BUDGET_S (360: steps not started after it),
-# GPU_BENCH_DEVICE (cuda), GPU_BENCH_BENCH_ARGS (the bench's arguments),
+# GPU_BENCH_FPS_S (90) and GPU_BENCH_BENCH_S (150): the two steps' limits,
+# GPU_BENCH_FPS_ARGS (more gpu_model_fps.py arguments), GPU_BENCH_DEVICE
+# (cuda), GPU_BENCH_BENCH_ARGS (the bench's arguments; default
+# "--models human,original --sizes 1080,2160 --skip rss,flicker,quality"),
 # GPU_BENCH_FORCE=1 (go on without nvidia-smi, to test the script elsewhere).
 set -uo pipefail
 
@@ -164,25 +169,27 @@ pack() {
   fetch_tools
   make_clips
 
-  # The staging tree, as links; tar follows them. The order puts the files
-  # that share bytes side by side (ISNet and its uint8 copy, RVM and its
-  # copy, the two ONNX Runtime cores), so xz's 128 MiB window stores the
-  # second of each almost for free.
-  local stage list
+  # Two archives: 'base' (libraries, models, tools, clips: ~400 MB packed,
+  # packed again only when one of its files changes) and 'app' (the binary,
+  # a few MB). The staging tree is links (tar follows them); the binary is
+  # copied, so a build running meanwhile cannot change it under tar. The
+  # order puts files that share bytes side by side (ISNet and its uint8
+  # copy, RVM and its copy, the two ONNX Runtime cores), so xz's 128 MiB
+  # window stores the second of each almost for free.
+  local stage
   stage=$(mktemp -d)
-  trap 'rm -rf "$stage"' RETURN
-  list="$stage/.list"
-  : >"$list"
-  add() { # SRC DEST (DEST relative to the unpacked root)
-    mkdir -p "$stage/$(dirname "$2")"
-    ln -sf "$1" "$stage/$2"
-    echo "$2" >>"$list"
+  # shellcheck disable=SC2064 # expand now: $stage is local
+  trap "rm -rf '$stage'" EXIT
+  add() { # LIST SRC DEST (DEST relative to the unpacked root)
+    mkdir -p "$stage/$(dirname "$3")"
+    ln -sf "$2" "$stage/$3"
+    echo "$3" >>"$stage/$1.list"
   }
-  add_cache() { [ -f "$cache/$1" ] && add "$cache/$1" "cache/$1"; }
+  add_cache() { [ -f "$cache/$1" ] && add base "$cache/$1" "cache/$1"; }
   add_cache models/isnet_fp16_dynamic.onnx
-  add_cache models/isnet_u8.onnx || say "note: models/isnet_u8.onnx not made yet (setup.sh makes it); carried without it"
+  add_cache models/isnet_u8.onnx || say "note: models/isnet_u8.onnx not made yet (setup.sh makes it); packed without it"
   add_cache models/rvm_mobilenetv3_fp32.onnx
-  add_cache models/rvm_u8.onnx || say "note: models/rvm_u8.onnx not made yet (setup.sh makes it); carried without it"
+  add_cache models/rvm_u8.onnx || say "note: models/rvm_u8.onnx not made yet (setup.sh makes it); packed without it"
   add_cache models/centernet_coco80.onnx
   add_cache lib/gpu/libonnxruntime.so.1.31.1
   add_cache lib/libonnxruntime.so.1.31.1
@@ -192,65 +199,75 @@ pack() {
   for f in ${GPU_BENCH_EXTRA:-}; do
     add_cache "$f" || die "GPU_BENCH_EXTRA: $cache/$f is missing"
   done
-  add "$bench_dl/ffmpeg" bin/ffmpeg
-  add "$bench_dl/ffprobe" bin/ffprobe
-  # A copy, not a link: a build running meanwhile cannot change it under tar.
-  mkdir -p "$stage/bin" && cp "$binary" "$stage/bin/vidmatte" && echo bin/vidmatte >>"$list"
-  [ -x /usr/bin/time ] && add /usr/bin/time bin/time
+  add base "$bench_dl/ffmpeg" bin/ffmpeg
+  add base "$bench_dl/ffprobe" bin/ffprobe
+  [ -x /usr/bin/time ] && add base /usr/bin/time bin/time
   local size
   for size in $CLIP_SIZES; do
-    add "$bench_dl/clips/bikes_${size}_${CLIP_SECONDS}s.mp4" "work/bikes_${size}_${CLIP_SECONDS}s.mp4"
+    add base "$bench_dl/clips/bikes_${size}_${CLIP_SECONDS}s.mp4" "work/bikes_${size}_${CLIP_SECONDS}s.mp4"
   done
-  (cd "$bench_dl" && find ortpy -type f ! -name .source ! -name '*.pyc' | sort) | while read -r f; do add "$bench_dl/$f" "$f"; done
-  (cd "$stage" && xargs -a .list -d '\n' sha256sum -- | sed 's|  |  ./|') >"$stage/MANIFEST.sha256" \
-    || die "could not hash the staged files"
+  while read -r f; do add base "$bench_dl/$f" "$f"; done < <(cd "$bench_dl" && find ortpy -type f ! -name .source ! -name '*.pyc' | sort)
+  mkdir -p "$stage/bin" && cp "$binary" "$stage/bin/vidmatte" && echo bin/vidmatte >>"$stage/app.list"
   {
     echo "packed $(date -u +%Y-%m-%dT%H:%M:%SZ) from $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
-    echo "binary: $binary ($(stat -c %s "$binary") bytes)"
+    echo "binary: $binary ($(stat -c %s "$binary") bytes, sha256 $(sha_of "$binary"))"
   } >"$stage/INFO"
-  printf '%s\n' MANIFEST.sha256 INFO >>"$list"
 
-  local bytes
-  bytes=$(cd "$stage" && xargs -a .list -d '\n' stat -L -c %s -- | awk '{s+=$1} END {print s}')
-  say "packing $(echo "$bytes" | awk '{printf "%.0f MB", $1/1e6}') in $(wc -l <"$list") files (xz, a few minutes on 2 cores)"
-  rm -rf "$pieces_dir" && mkdir -p "$pieces_dir"
-  local mb=${GPU_BENCH_PIECE_MB:-50}
-  (cd "$stage" && tar -chf - --owner=0 --group=0 -T .list) \
-    | xz -T2 --lzma2=preset=3,dict=128MiB \
-    | split -b "${mb}M" -d -a 2 - "$pieces_dir/$piece_base." \
-    || die "packing failed"
-  local -a parts
-  mapfile -t parts < <(cd "$pieces_dir" && ls "$piece_base".*)
-  (cd "$pieces_dir" && sha256sum "${parts[@]}") >"$pieces_dir/SHA256SUMS"
-
-  # What travels besides the carried paths: tracked and untracked-not-ignored files.
-  local tree total
-  tree=$(cd "$root" && git ls-files -co --exclude-standard -z | du -cb --files0-from=- 2>/dev/null | tail -n1 | cut -f1)
-  total=$(du -cb "$pieces_dir/$piece_base".* | tail -n1 | cut -f1)
-  local biggest
-  biggest=$(stat -c %s "$pieces_dir/$piece_base".* | sort -n | tail -n1)
-  [ $((biggest + tree + 4096)) -lt $((64 * 1024 * 1024)) ] \
-    || die "a piece ($biggest bytes) and the working tree ($tree bytes) exceed the 64 MiB a call carries; lower GPU_BENCH_PIECE_MB"
-  plan "$total" "$tree" "${parts[@]}" | tee "$pieces_dir/PLAN.txt"
+  mkdir -p "$pieces_dir"
+  rm -f "$pieces_dir/$piece_base".[0-9]*  # an older layout's pieces
+  local name
+  for name in base app; do
+    (cd "$stage" && xargs -a "$name.list" -d '\n' sha256sum -- | sed 's|  |  ./|') >"$stage/MANIFEST.$name.sha256" \
+      || die "could not hash the staged files"
+    echo "MANIFEST.$name.sha256" >>"$stage/$name.list"
+    [ "$name" = app ] && echo INFO >>"$stage/app.list"
+    if cmp -s "$stage/MANIFEST.$name.sha256" "$pieces_dir/MANIFEST.$name.sha256" \
+      && [ -s "$pieces_dir/$name.sums" ] && (cd "$pieces_dir" && sha256sum --quiet -c "$name.sums" 2>/dev/null); then
+      say "$name: unchanged since the last pack, its pieces kept"
+      continue
+    fi
+    rm -f "$pieces_dir/$name.sums" "$pieces_dir/MANIFEST.$name.sha256" "$pieces_dir/$piece_base.$name".*
+    say "packing $name: $(cd "$stage" && xargs -a "$name.list" -d '\n' stat -L -c %s -- | awk '{s+=$1} END {printf "%.0f MB", s/1e6}') in $(wc -l <"$stage/$name.list") files$([ "$name" = base ] && echo ' (xz: 5-15 minutes on 2 cores)')"
+    (cd "$stage" && tar -chf - --owner=0 --group=0 -T "$name.list") \
+      | xz -T2 --lzma2=preset=3,dict=128MiB \
+      | split -b "${GPU_BENCH_PIECE_MB:-50}M" -d -a 2 - "$pieces_dir/$piece_base.$name." \
+      || die "packing $name failed"
+    (cd "$pieces_dir" && sha256sum "$piece_base.$name".*) >"$pieces_dir/$name.sums"
+    cp "$stage/MANIFEST.$name.sha256" "$pieces_dir/"
+  done
+  cat "$pieces_dir/base.sums" "$pieces_dir/app.sums" >"$pieces_dir/SHA256SUMS"
+  plan | tee "$pieces_dir/PLAN.txt"
 }
 
-plan() { # TOTAL TREE PARTS...
-  local total=$1 tree=$2; shift 2
-  local n=$# i=0 p cmd timeout
+# Groups the pieces into device calls: each call carries SHA256SUMS and as
+# many whole pieces as fit, with the working tree, in 64 MiB.
+plan() {
+  local tree cap used=0 calls=() cur="" p s
+  # What travels besides the carried paths: tracked and untracked-not-ignored files.
+  tree=$(cd "$root" && git ls-files -co --exclude-standard -z | du -cb --files0-from=- 2>/dev/null | tail -n1 | cut -f1)
+  cap=$((64 * 1024 * 1024 - tree - 512 * 1024))
+  while read -r _ p; do
+    s=$(stat -c %s "$pieces_dir/$p")
+    [ "$s" -le "$cap" ] || die "$p ($s bytes) and the working tree ($tree bytes) exceed the 64 MiB a call carries; lower GPU_BENCH_PIECE_MB"
+    if [ -n "$cur" ] && [ $((used + s)) -gt "$cap" ]; then calls+=("$cur"); cur="" used=0; fi
+    cur="$cur, \"target/gpu-pieces/$p\"" used=$((used + s))
+  done <"$pieces_dir/SHA256SUMS"
+  calls+=("$cur")
+  local n=${#calls[@]} i cmd timeout total
+  total=$(awk '{print $2}' "$pieces_dir/SHA256SUMS" | (cd "$pieces_dir" && xargs stat -c %s) | awk '{s+=$1} END {printf "%.1f MB", s/1e6}')
   echo
-  echo "$(awk -v t="$total" 'BEGIN {printf "%.1f MB", t/1e6}') in $n pieces under target/gpu-pieces/ (working tree $(awk -v t="$tree" 'BEGIN {printf "%.1f MB", t/1e6}') travels too)."
-  echo "Device calls, back to back: the machine is given back 30 s after a call"
-  echo "ends and /tmp/gpu-pieces with it (then 'run' names the missing pieces)."
-  echo "The scripts travel with the working tree (scripts/gpu_bench.sh, scripts/gpu_model_fps.py)."
-  for p in "$@"; do
-    i=$((i + 1))
-    if [ "$i" -lt "$n" ]; then
+  echo "$total in $(wc -l <"$pieces_dir/SHA256SUMS") pieces under target/gpu-pieces/, $n device calls (the working tree, $(awk -v t="$tree" 'BEGIN {printf "%.1f MB", t/1e6}'), travels with each)."
+  echo "Make them back to back: the machine goes back 30 s after a call ends,"
+  echo "and /tmp/gpu-pieces with it ('run' then names the missing pieces)."
+  echo "scripts/gpu_bench.sh and scripts/gpu_model_fps.py travel with the working tree."
+  for ((i = 0; i < n; i++)); do
+    if [ $((i + 1)) -lt "$n" ]; then
       cmd="bash scripts/gpu_bench.sh take"; timeout=120
     else
       cmd="bash scripts/gpu_bench.sh run"; timeout=480
     fi
-    printf '%d/%d  run(command="%s", carry=["target/gpu-pieces/SHA256SUMS", "target/gpu-pieces/%s"], timeout_s=%d)\n' \
-      "$i" "$n" "$cmd" "$p" "$timeout"
+    printf '%d/%d  run(command="%s", carry=["target/gpu-pieces/SHA256SUMS"%s], timeout_s=%d)\n' \
+      $((i + 1)) "$n" "$cmd" "${calls[$i]}" "$timeout"
   done
   echo "Then give_back. The report comes back as \$OUT/gpu_bench.txt."
 }
@@ -275,9 +292,8 @@ take() {
   done <"$sums"
   (cd "$tmp_pieces" && sha256sum --quiet -c --ignore-missing SHA256SUMS) \
     || { echo "take: a piece in $tmp_pieces does not match SHA256SUMS (pack again here?)"; return 1; }
-  echo "take: $have of $want pieces in $tmp_pieces$([ ${#missing[@]} -gt 0 ] && echo "; missing: ${missing[*]}")"
-  [ ${#missing[@]} -eq 0 ] && return 0
-  return 3
+  echo "take: $have of $want pieces in $tmp_pieces$([ ${#missing[@]} -gt 0 ] && echo "; still to come: ${missing[*]}")"
+  take_missing=${#missing[@]}
 }
 
 budget=${GPU_BENCH_BUDGET_S:-360}
@@ -302,10 +318,13 @@ stop_sampler() { # FILE -> "util mean X % max Y %, memory max Z MiB"
     END {if (n) printf "GPU util mean %.0f %% max %d %% (%d samples), memory max %d MiB", s/n, m, n, mm; else printf "no samples"}' "$1"
 }
 
-# Runs a step with a time limit; prints and records its outcome, never stops.
-step() { # NAME LIMIT_S CMD...
-  local name=$1 limit=$2 rc t0=$SECONDS
-  shift 2
+# Runs a step with a time limit, its output also in logs/LOG; prints and
+# records its outcome, never stops the script.
+step() { # NAME LIMIT_S LOG CMD...
+  local name=$1 limit=$2 log="$unpacked/logs/$3" rc t0=$SECONDS
+  shift 3
+  mkdir -p "$unpacked/logs"
+  : >"$log"
   if [ "$limit" -lt 10 ]; then
     echo "== $name: skipped (time budget spent)"
     note "$name: skipped (time budget)"
@@ -313,8 +332,8 @@ step() { # NAME LIMIT_S CMD...
   fi
   echo
   echo "== $name (limit ${limit} s)"
-  timeout --kill-after=10 "$limit" "$@"
-  rc=$?
+  timeout --kill-after=10 "$limit" "$@" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
   if [ "$rc" -eq 0 ]; then
     echo "-- $name: ok in $((SECONDS - t0)) s"
   elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
@@ -334,12 +353,18 @@ unpack() {
     return 0
   fi
   rm -rf "$unpacked" && mkdir -p "$unpacked"
-  local -a parts=()
-  while read -r _ p; do parts+=("$tmp_pieces/$p"); done <"$tmp_pieces/SHA256SUMS"
-  local unxz=(xz -d -T0)
+  local unxz=(xz -d -T0) name
   command -v xz >/dev/null || unxz=(python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.stdin.buffer), sys.stdout.buffer, 1 << 20)')
-  cat "${parts[@]}" | "${unxz[@]}" | tar -xf - -C "$unpacked" || { echo "unpack: failed"; return 1; }
-  (cd "$unpacked" && sha256sum --quiet -c MANIFEST.sha256) || { echo "unpack: files do not match MANIFEST.sha256"; return 1; }
+  for name in base app; do
+    local -a parts=()
+    while read -r _ p; do
+      case $p in "$piece_base.$name".*) parts+=("$tmp_pieces/$p") ;; esac
+    done <"$tmp_pieces/SHA256SUMS"
+    [ ${#parts[@]} -gt 0 ] || { echo "unpack: no $name pieces listed in SHA256SUMS"; return 1; }
+    cat "${parts[@]}" | "${unxz[@]}" | tar -xf - -C "$unpacked" || { echo "unpack: $name failed"; return 1; }
+    (cd "$unpacked" && sha256sum --quiet -c "MANIFEST.$name.sha256") \
+      || { echo "unpack: $name files do not match MANIFEST.$name.sha256"; return 1; }
+  done
   cp "$tmp_pieces/SHA256SUMS" "$unpacked/.complete"
   echo "unpack: $(du -sh "$unpacked" | cut -f1) in $unpacked, every file as packed ($(tr '\n' ' ' <"$unpacked/INFO"))"
 }
@@ -395,11 +420,14 @@ process_run() { # MODEL SIZE FORMAT LIMIT
   rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$log")
   if [ "$rc" -eq 0 ] && [ -n "$wall" ]; then
     fps=$(awk -v f="$frames" -v w="$wall" 'BEGIN {printf "%.1f", f/w}')
-    echo "-- $name: $frames frames in ${wall} s = $fps fps, peak RSS ${rss} MiB, $(du -h "$out" | cut -f1) out; $util"
-    note "$(printf '%-34s %6s fps  %6ss  RSS %5s MiB  %s' "$name" "$fps" "$wall" "$rss" "$util")"
+    echo "-- $name: $frames frames in ${wall} s = $fps fps, max RSS of one process ${rss} MiB, $(du -h "$out" | cut -f1) out; $util"
+    note "$(printf '%-34s %6s fps  %6ss  max RSS %5s MiB  %s' "$name" "$fps" "$wall" "$rss" "$util")"
+  elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    echo "-- $name: FAILED, stopped at its ${limit} s limit; $util"
+    note "$name: stopped at its ${limit} s limit ($(grep '^progress:' "$log" | tail -n1))"
   else
     echo "-- $name: FAILED (exit $rc); $util"
-    grep -v '^\s' "$log" | tail -n 15
+    grep -v '^\s' "$log" | grep -v '^progress:' | tail -n 15
     note "$name: failed (exit $rc)"
   fi
 }
@@ -407,12 +435,12 @@ process_run() { # MODEL SIZE FORMAT LIMIT
 run() {
   SECONDS=0
   echo "gpu_bench run on $(hostname) at $(date -u +%Y-%m-%dT%H:%M:%SZ); budget ${budget} s"
-  take
-  case $? in
-    0) ;;
-    3) echo "run: pieces are missing from $tmp_pieces: the machine was given back between calls (more than 30 s idle), or a call was left out. Make the take calls again, back to back."; return 1 ;;
-    *) return 1 ;;
-  esac
+  take_missing=0
+  take || return 1
+  if [ "$take_missing" -gt 0 ]; then
+    echo "run: pieces are missing from $tmp_pieces: the machine was given back between calls (more than 30 s idle), or a call was left out. Make the take calls again, back to back."
+    return 1
+  fi
   unpack || return 1
 
   export VIDMATTE_CACHE="$unpacked/cache"
@@ -444,7 +472,10 @@ run() {
 
   echo
   echo "== GPU"
-  if ! nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader; then
+  mkdir -p "$unpacked/logs"
+  if nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader >"$unpacked/logs/gpu.txt"; then
+    cat "$unpacked/logs/gpu.txt"
+  else
     echo "GPU: nvidia-smi failed or is missing: this machine has no usable NVIDIA GPU."
     note "no GPU (nvidia-smi failed)"
     if [ "${GPU_BENCH_FORCE:-0}" != 1 ]; then
@@ -465,12 +496,12 @@ run() {
     "$unpacked/work/bikes_1920x1080_10s.mp4" 2>/dev/null)
   frames=${frames:-250}
 
-  step "vidmatte models (device $device)" 60 vidmatte models
+  step "vidmatte models (device $device)" 60 models.log vidmatte models
 
   # 1. Model-only, device-resident and with host copies.
   local fps_limit=${GPU_BENCH_FPS_S:-90}
   [ "$fps_limit" -le "$(($(left) - 150))" ] || fps_limit=$(($(left) - 150))
-  step "model-only fps (onnxruntime-gpu 1.31.1, CUDA provider)" "$fps_limit" bash "$here/gpu_bench.sh" _model_fps "$fps_limit"
+  step "model-only fps (onnxruntime-gpu 1.31.1, CUDA provider)" "$fps_limit" model_fps.log bash "$here/gpu_bench.sh" _model_fps "$fps_limit"
 
   # 2. End to end: vidmatte bench, GPU sampled over the whole of it.
   local bench_args
@@ -479,8 +510,9 @@ run() {
   local bench_limit=${GPU_BENCH_BENCH_S:-150}
   [ "$bench_limit" -le "$(($(left) - 60))" ] || bench_limit=$(($(left) - 60))
   start_sampler "$unpacked/bench.gpu"
-  step "vidmatte bench ${bench_args[*]}" "$bench_limit" vidmatte bench "${bench_args[@]}" --work-dir "$unpacked/work"
-  echo "bench: $(stop_sampler "$unpacked/bench.gpu")"
+  step "vidmatte bench ${bench_args[*]}" "$bench_limit" bench.log vidmatte bench "${bench_args[@]}" --work-dir "$unpacked/work"
+  stop_sampler "$unpacked/bench.gpu" >"$unpacked/logs/bench_gpu.txt"
+  echo "bench: $(cat "$unpacked/logs/bench_gpu.txt")"
 
   # 3. vidmatte process, timed, per model, size and format, as time allows.
   local model size fmt
@@ -495,11 +527,23 @@ run() {
 }
 
 summary() {
+  local logs="$unpacked/logs" r
   echo
   echo "== summary ($SECONDS s of the ${budget} s budget)"
-  local r
+  [ -s "$logs/gpu.txt" ] && echo "GPU: $(cat "$logs/gpu.txt")"
+  if [ -s "$logs/model_fps.log" ]; then
+    echo
+    sed -n '/^model-only fps (batch 1/,$p' "$logs/model_fps.log"
+  fi
+  if [ -s "$logs/bench.log" ]; then
+    echo
+    echo "vidmatte bench (its key lines; all of it above):"
+    grep -E '^(vidmatte bench|device|== |decode:|[a-z]+: inference)|encode fps|end to end|stage busy' "$logs/bench.log"
+    [ -s "$logs/bench_gpu.txt" ] && echo "  over the whole bench: $(cat "$logs/bench_gpu.txt")"
+  fi
+  echo
   for r in "${results[@]}"; do echo "$r"; done
-  [ ${#results[@]} -gt 0 ] || echo "(nothing recorded)"
+  [ ${#results[@]} -gt 0 ] || echo "(no process runs or failures recorded)"
 }
 
 case ${1:-} in

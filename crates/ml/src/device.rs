@@ -105,7 +105,7 @@ pub const CUDA_LIBRARIES: [&str; 6] = [
 
 /// cuDNN's sub-libraries, which it opens itself when needed; preloaded
 /// from the cache when setup fetched them, so the loader finds them there.
-const CUDNN_PARTS: [&str; 8] = [
+const CUDNN_PARTS: [&str; 9] = [
     "libcudnn_graph.so.9",
     "libcudnn_ops.so.9",
     "libcudnn_heuristic.so.9",
@@ -113,6 +113,8 @@ const CUDNN_PARTS: [&str; 8] = [
     "libcudnn_cnn.so.9",
     "libcudnn_engines_precompiled.so.9",
     "libcudnn_engines_runtime_compiled.so.9",
+    // NVRTC opens its builtins by name: load them first.
+    "libnvrtc-builtins.so.13.0",
     "libnvrtc.so.13",
 ];
 
@@ -246,6 +248,7 @@ fn select(requested: Device, store: &ModelStore) -> Result<DeviceStatus, String>
                 reason: None,
             },
             Err(e) if requested == Device::Cuda => {
+                let e = first_line(&e);
                 return Err(format!(
                     "--device cuda: the CUDA provider did not start: {e}"
                 ))
@@ -253,7 +256,10 @@ fn select(requested: Device, store: &ModelStore) -> Result<DeviceStatus, String>
             // The CUDA build's CPU provider is ONNX Runtime's own CPU path.
             Err(e) => DeviceStatus {
                 library,
-                ..cpu(Some(format!("the CUDA provider did not start: {e}")))
+                ..cpu(Some(format!(
+                    "the CUDA provider did not start: {}",
+                    first_line(&e)
+                )))
             },
         }
     } else if requested == Device::Cuda {
@@ -276,6 +282,28 @@ fn select(requested: Device, store: &ModelStore) -> Result<DeviceStatus, String>
     Ok(status)
 }
 
+/// ONNX Runtime's CUDA errors open with C++ signatures; the part that
+/// says what failed starts at "CUDA failure" (or "CUDNN failure") and ends
+/// before the hostname and source line.
+fn first_line(text: &str) -> &str {
+    let start = ["CUDA failure", "CUDNN failure", "CUBLAS failure"]
+        .iter()
+        .filter_map(|k| text.find(k))
+        .min()
+        .unwrap_or(0);
+    let rest = &text[start..];
+    let end = [" ; GPU=", " ; hostname=", "\n"]
+        .iter()
+        .filter_map(|k| rest.find(k))
+        .min()
+        .unwrap_or(rest.len());
+    let line = rest[..end].trim();
+    match line.char_indices().nth(400) {
+        Some((i, _)) => &line[..i],
+        None => line,
+    }
+}
+
 /// Whether this process's models run on the GPU (`false` before a device
 /// is chosen or when choosing failed).
 pub fn on_gpu() -> bool {
@@ -288,6 +316,16 @@ pub fn on_gpu() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn provider_errors_are_cut_to_what_failed() {
+        let ort = "ONNX Runtime: /src/cuda_call.cc:154 std::conditional_t<THRW, void> onnxruntime::CudaCall(ERRTYPE) [with ERRTYPE = cudaError] CUDA failure 35: CUDA driver version is insufficient for CUDA runtime version ; GPU=-1 ; hostname=vm ; file=x.cc ; line=355 ; expr=cudaSetDevice(info_.device_id); ";
+        assert_eq!(
+            first_line(ort),
+            "CUDA failure 35: CUDA driver version is insufficient for CUDA runtime version"
+        );
+        assert_eq!(first_line("no model\nmore"), "no model");
+    }
 
     #[test]
     fn parses_the_three_settings() {
