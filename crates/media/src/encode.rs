@@ -324,10 +324,12 @@ impl FrameEncoder {
                 .unwrap_or_else(|| segment_frames(frame_bytes, spec.encoders, spec.fps.as_f64()));
             let mut input = args(spec.raw_input_args());
             input.extend(args(["-map", "0:v:0"]));
-            let video = spec.clone();
+            // The codec arguments end in the output, which each segment names.
+            let mut video = spec.video_args(Path::new(""));
+            video.pop();
             let command = SegmentCommand {
                 input,
-                video: Box::new(move |path| video.video_args(path)),
+                video,
                 extension: spec.format.extension(),
                 timeout: spec.timeout,
             };

@@ -35,8 +35,8 @@ pub fn segment_frames(frame_bytes: usize, encoders: usize, fps: f64) -> usize {
 /// the output (raw input included) and after it (the video codec).
 pub(crate) struct SegmentCommand {
     pub input: Vec<std::ffi::OsString>,
-    /// Video codec arguments ending in the output path, given the path.
-    pub video: Box<dyn Fn(&Path) -> Vec<String> + Send>,
+    /// Video codec arguments, up to the output path.
+    pub video: Vec<String>,
     pub extension: &'static str,
     pub timeout: Duration,
 }
@@ -117,7 +117,8 @@ impl Segments {
             self.command.extension
         ));
         let mut argv = self.command.input.clone();
-        argv.extend(args((self.command.video)(&path)));
+        argv.extend(args(&self.command.video));
+        argv.push(path.as_os_str().to_owned());
         let (process, pipes) = Process::spawn(
             "ffmpeg",
             &argv,

@@ -251,7 +251,7 @@ fn select(requested: Device, store: &ModelStore) -> Result<DeviceStatus, String>
                 let e = first_line(&e);
                 return Err(format!(
                     "--device cuda: the CUDA provider did not start: {e}"
-                ))
+                ));
             }
             // The CUDA build's CPU provider is ONNX Runtime's own CPU path.
             Err(e) => DeviceStatus {

@@ -59,7 +59,7 @@ impl BoundSession {
     }
 
     /// The output comes back to host memory on every run.
-    pub(crate) fn to_host(&mut self, name: &str) -> Result<(), MlError> {
+    pub(crate) fn output_to_host(&mut self, name: &str) -> Result<(), MlError> {
         self.binding.bind_output_to_device(name, &self.host)?;
         Ok(())
     }

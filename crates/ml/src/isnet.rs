@@ -93,7 +93,7 @@ impl Isnet {
         };
         let io = if options.uint8_io && store.status(u8_file).present {
             let mut bound = BoundSession::new(store.session(u8_file, threads)?)?;
-            bound.to_host("alpha_u8")?;
+            bound.output_to_host("alpha_u8")?;
             Io::Uint8(Box::new(bound))
         } else {
             Io::Float {

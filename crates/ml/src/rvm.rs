@@ -80,9 +80,9 @@ impl Rvm {
         }
         let io = if options.uint8_io && store.status(&ModelFile::RVM_U8).present {
             let mut bound = BoundSession::new(store.session(&ModelFile::RVM_U8, threads)?)?;
-            bound.to_host("pha_u8")?;
+            bound.output_to_host("pha_u8")?;
             if options.foreground {
-                bound.to_host("fgr_u8")?;
+                bound.output_to_host("fgr_u8")?;
             }
             for name in RECURRENT_OUT {
                 bound.on_device(name)?;
