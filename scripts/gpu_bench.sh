@@ -30,7 +30,8 @@
 # GPU_BENCH_FPS_S (90) and GPU_BENCH_BENCH_S (150): the two steps' limits,
 # GPU_BENCH_FPS_ARGS (more gpu_model_fps.py arguments), GPU_BENCH_DEVICE
 # (cuda), GPU_BENCH_BENCH_ARGS (the bench's arguments; default
-# "--models human,original --sizes 1080,2160 --skip rss,flicker,quality"),
+# "--models human,original --sizes 1080,2160 --skip rss,flicker,quality,encoders
+# --frames 20 --seconds 4"),
 # GPU_BENCH_FORCE=1 (go on without nvidia-smi, to test the script elsewhere).
 set -uo pipefail
 
@@ -505,7 +506,7 @@ run() {
 
   # 2. End to end: vidmatte bench, GPU sampled over the whole of it.
   local bench_args
-  read -ra bench_args <<<"${GPU_BENCH_BENCH_ARGS:---models human,original --sizes 1080,2160 --skip rss,flicker,quality}"
+  read -ra bench_args <<<"${GPU_BENCH_BENCH_ARGS:---models human,original --sizes 1080,2160 --skip rss,flicker,quality,encoders --frames 20 --seconds 4}"
   vidmatte bench --help 2>/dev/null | grep -q -- '--device' && bench_args+=(--device "$device")
   local bench_limit=${GPU_BENCH_BENCH_S:-150}
   [ "$bench_limit" -le "$(($(left) - 60))" ] || bench_limit=$(($(left) - 60))
@@ -523,6 +524,12 @@ run() {
       done
     done
   done
+
+  # 4. Encode fps against segment encoders at once (1, 2, 4, … cores), 1080p.
+  if [ "$(left)" -gt 30 ]; then
+    step "encode fps by segment encoders" "$(($(left) < 120 ? $(left) : 120))" encoders.log \
+      vidmatte bench --models human --sizes 1080 --skip stages,e2e,rss,flicker,quality --encode-frames 120 --work-dir "$unpacked/work"
+  fi
   summary
 }
 
@@ -540,6 +547,10 @@ summary() {
     echo "vidmatte bench (its key lines; all of it above):"
     grep -E '^(vidmatte bench|device|== |decode:|[a-z]+: inference)|encode fps|end to end|stage busy' "$logs/bench.log"
     [ -s "$logs/bench_gpu.txt" ] && echo "  over the whole bench: $(cat "$logs/bench_gpu.txt")"
+  fi
+  if [ -s "$logs/encoders.log" ]; then
+    echo
+    grep -E '^(== |webm:|mov:)' "$logs/encoders.log"
   fi
   echo
   for r in "${results[@]}"; do echo "$r"; done

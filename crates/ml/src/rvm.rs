@@ -159,28 +159,18 @@ impl Segmenter for Rvm {
             .options
             .downsample_ratio
             .unwrap_or_else(|| downsample_ratio_for(w, h));
+        let step = Step {
+            src,
+            size: (w, h),
+            ratio,
+            state: &self.state,
+            interrupt: &self.interrupt,
+            foreground: self.options.foreground,
+        };
+        let out = (&mut self.small, &mut self.small_fg);
         let next = match &mut self.io {
-            Io::Float { session, input } => run_float(
-                session,
-                input,
-                src,
-                (w, h),
-                ratio,
-                &self.state,
-                &self.interrupt,
-                self.options.foreground,
-                (&mut self.small, &mut self.small_fg),
-            )?,
-            Io::Uint8(bound) => run_uint8(
-                bound,
-                src,
-                (w, h),
-                ratio,
-                &self.state,
-                &self.interrupt,
-                self.options.foreground,
-                (&mut self.small, &mut self.small_fg),
-            )?,
+            Io::Float { session, input } => run_float(session, input, &step, out)?,
+            Io::Uint8(bound) => run_uint8(bound, &step, out)?,
         };
         self.state = Some((next, (w, h)));
         matte.width = frame.width;
@@ -226,19 +216,40 @@ fn missing(name: &str) -> MlError {
     }
 }
 
+/// One frame for either graph: RGB24 at the working size and the state.
+struct Step<'a> {
+    src: &'a [u8],
+    size: (u32, u32),
+    ratio: f32,
+    state: &'a State,
+    interrupt: &'a Interrupt,
+    foreground: bool,
+}
+
+/// Alpha and foreground colours (RGB24) at the working size.
+type Out<'a> = (&'a mut Vec<u8>, &'a mut Vec<u8>);
+
+/// r1o..r4o, to feed back on the next frame.
+fn next_state(outputs: &mut ort::session::SessionOutputs<'_>) -> Result<[DynValue; 4], MlError> {
+    let mut take = |name: &str| outputs.remove(name).ok_or_else(|| missing(name));
+    Ok([take("r1o")?, take("r2o")?, take("r3o")?, take("r4o")?])
+}
+
 /// The reference path: RGB / 255 as planar floats from the host.
-#[allow(clippy::too_many_arguments)]
 fn run_float(
     session: &mut Session,
     input: &mut Vec<f32>,
-    src: &[u8],
-    (w, h): (u32, u32),
-    ratio: f32,
-    state: &State,
-    interrupt: &Interrupt,
-    foreground: bool,
-    (alpha, fg): (&mut Vec<u8>, &mut Vec<u8>),
+    step: &Step<'_>,
+    (alpha, fg): Out<'_>,
 ) -> Result<[DynValue; 4], MlError> {
+    let Step {
+        src,
+        size: (w, h),
+        ratio,
+        state,
+        interrupt,
+        foreground,
+    } = *step;
     let plane = (w * h) as usize;
     to_planes(src, input, |_, v| f32::from(v) / 255.0);
     let fresh;
@@ -281,23 +292,24 @@ fn run_float(
                 .map(|j| (fgr[j].clamp(0.0, 1.0) * 255.0 + 0.5) as u8),
         );
     }
-    let mut take = |name: &str| outputs.remove(name).ok_or_else(|| missing(name));
-    Ok([take("r1o")?, take("r2o")?, take("r3o")?, take("r4o")?])
+    next_state(&mut outputs)
 }
 
 /// The uint8 graph through the binding: bytes up, bytes down, the
 /// recurrent state left where the model runs.
-#[allow(clippy::too_many_arguments)]
 fn run_uint8(
     bound: &mut BoundSession,
-    src: &[u8],
-    (w, h): (u32, u32),
-    ratio: f32,
-    state: &State,
-    interrupt: &Interrupt,
-    foreground: bool,
-    (alpha, fg): (&mut Vec<u8>, &mut Vec<u8>),
+    step: &Step<'_>,
+    (alpha, fg): Out<'_>,
 ) -> Result<[DynValue; 4], MlError> {
+    let Step {
+        src,
+        size: (w, h),
+        ratio,
+        state,
+        interrupt,
+        foreground,
+    } = *step;
     let plane = (w * h) as usize;
     bound.frame("src_u8", src, (w, h))?;
     match state {
@@ -321,8 +333,7 @@ fn run_uint8(
     if foreground {
         take_u8(&outputs, "fgr_u8", plane * 3, "rvm", fg)?;
     }
-    let mut take = |name: &str| outputs.remove(name).ok_or_else(|| missing(name));
-    Ok([take("r1o")?, take("r2o")?, take("r3o")?, take("r4o")?])
+    next_state(&mut outputs)
 }
 
 #[cfg(test)]
