@@ -72,7 +72,7 @@ for model in $models; do
   wait_done "$id"
   api=$(echo "$(date +%s.%N) - $start" | bc)
   start=$(date +%s.%N)
-  $bin process "$work/clip720.mp4" -o "$work/cli.webm" --model $model 2>/dev/null
+  $bin process -y "$work/clip720.mp4" -o "$work/cli.webm" --model $model 2>/dev/null
   cli=$(echo "$(date +%s.%N) - $start" | bc)
   printf '%-9s API %6.1f s   process %6.1f s   API/process %.3f\n' $model $api $cli "$(echo "$api / $cli" | bc -l)"
 done

@@ -63,7 +63,7 @@ sheet() { # sheet SPEC
     label="$model-$(tr '[:upper:]' '[:lower:]' <<<"$prompt" | sed -E 's/[^a-z0-9]+/-/g; s/^-+//; s/-+$//')"
   fi
   local video="$tmp/$label.mov" png="$out_dir/$name-$label.png"
-  local args=(process "$clip" -o "$video" --model "$model")
+  local args=(process -y "$clip" -o "$video" --model "$model")
   [ -z "$prompt" ] || args+=(--prompt "$prompt")
   echo "contact_sheets: $bin ${args[*]} ${extra[*]}" >&2
   "$bin" "${args[@]}" "${extra[@]}" || die "vidmatte failed for $spec"

@@ -412,7 +412,7 @@ process_run() { # MODEL SIZE FORMAT LIMIT
   echo
   echo "== $name (limit ${limit} s)"
   start_sampler "$samples"
-  timeout --kill-after=10 "$limit" "$timebin" -v vidmatte process "$in" -o "$out" --model "$model" \
+  timeout --kill-after=10 "$limit" "$timebin" -v vidmatte process -y "$in" -o "$out" --model "$model" \
     "${device_args[@]}" >"$log" 2>&1
   rc=$?
   util=$(stop_sampler "$samples")

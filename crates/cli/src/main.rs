@@ -5,6 +5,7 @@ mod models;
 mod process;
 mod scene_args;
 mod serve;
+mod stdout;
 
 use std::process::ExitCode;
 
@@ -96,8 +97,7 @@ fn probe(input: &std::path::Path) -> anyhow::Result<()> {
         &vidmatte_media::ProbeLimits::default(),
         &vidmatte_media::Cancel::new(),
     )?;
-    println!("{}", serde_json::to_string_pretty(&info)?);
-    Ok(())
+    stdout::line(serde_json::to_string_pretty(&info)?)
 }
 
 /// `VIDMATTE_LOG` filters (default info); `VIDMATTE_LOG_JSON=true` writes JSON lines.

@@ -47,11 +47,10 @@ pub fn run(json: bool) -> anyhow::Result<()> {
     let device = vidmatte_ml::device_status(&store)?;
     if json {
         let doc = serde_json::json!({"cache": store.root(), "device": device, "runtime": runtime, "models": models});
-        println!("{}", serde_json::to_string_pretty(&doc)?);
-        return Ok(());
+        return crate::stdout::line(serde_json::to_string_pretty(&doc)?);
     }
-    println!("cache: {}", store.root().display());
-    println!(
+    let mut text = format!("cache: {}\n", store.root().display());
+    text += &format!(
         "device: {} (asked: {}; ONNX Runtime {}){}",
         device.active,
         device.requested,
@@ -62,10 +61,10 @@ pub fn run(json: bool) -> anyhow::Result<()> {
             .map(|r| format!("\n    {r}"))
             .unwrap_or_default()
     );
-    print_file("runtime", &runtime);
+    text += &print_file("runtime", &runtime);
     for model in &models {
-        println!(
-            "\n{} [{}] — {}",
+        text += &format!(
+            "\n\n{} [{}] — {}",
             model.model,
             if model.present {
                 "present"
@@ -75,23 +74,23 @@ pub fn run(json: bool) -> anyhow::Result<()> {
             model.description
         );
         for file in &model.files {
-            print_file("  file", file);
+            text += &print_file("  file", file);
         }
     }
-    Ok(())
+    crate::stdout::line(text)
 }
 
-fn print_file(label: &str, file: &FileEntry) {
+fn print_file(label: &str, file: &FileEntry) -> String {
     let size = file
         .status
         .size_bytes
         .map(|b| format!("{:.1} MB", b as f64 / 1e6))
         .unwrap_or_else(|| "missing".into());
-    println!(
-        "{label}: {} ({size})\n    {}\n    from {}; license {}",
+    format!(
+        "\n{label}: {} ({size})\n    {}\n    from {}; license {}",
         file.what,
         file.status.path.display(),
         file.package,
         file.license
-    );
+    )
 }

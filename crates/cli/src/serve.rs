@@ -73,13 +73,15 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = args.config()?;
     runtime()?.block_on(async move {
         let (app, stop) = vidmatte_server::build(config.clone()).await?;
+        let data_dir = std::path::absolute(&config.data_dir).unwrap_or_else(|_| config.data_dir.clone());
         if app.store.count_keys().await? == 0 {
             let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "vidmatte".into());
             tracing::warn!(
                 "no API keys yet: create one with `{exe} keys create --client-id me --data-dir {}`, then paste it into the web page or send it as X-Api-Key",
-                config.data_dir.display()
+                data_dir.display()
             );
         }
+        tracing::info!(data_dir = %data_dir.display(), "data (keys, jobs, files) in {}", data_dir.display());
         tracing::info!(
             "web page: http://{0}/ · API reference: http://{0}/docs",
             config.listen
@@ -121,8 +123,39 @@ pub fn migrate_store(from: &str, to: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The SQLite file a config names, when it names one.
+fn sqlite_file(config: &Config) -> Option<PathBuf> {
+    let url = config.database_url();
+    let path = url.strip_prefix("sqlite://")?;
+    let path = path.split('?').next().unwrap_or(path);
+    Some(std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path)))
+}
+
 pub fn keys(args: ServeArgs, command: KeysCommand) -> anyhow::Result<()> {
     let config = args.config()?;
+    // Keys live in the server's database: one run from another folder must
+    // not quietly make a store of its own that no server reads.
+    let sqlite = sqlite_file(&config);
+    let fresh = sqlite.as_ref().filter(|file| !file.exists());
+    if let Some(file) = fresh {
+        if !matches!(command, KeysCommand::Create { .. }) {
+            anyhow::bail!(
+                "no store at {}: run keys with the server's --data-dir, --config or VIDMATTE_DATA_DIR (`vidmatte serve` logs its data dir at start)",
+                file.display()
+            );
+        }
+    }
+    if let (KeysCommand::Create { .. }, Some(file)) = (&command, &sqlite) {
+        if fresh.is_some() {
+            eprintln!(
+                "note: there was no store at {}; made a new one. A server reads this key only when it runs with --data-dir {}",
+                file.display(),
+                file.parent().unwrap_or(file).display()
+            );
+        } else {
+            eprintln!("Stored in {}.", file.display());
+        }
+    }
     runtime()?.block_on(async move {
         let store = vidmatte_server::open_store(&config).await?;
         match command {
@@ -133,18 +166,18 @@ pub fn keys(args: ServeArgs, command: KeysCommand) -> anyhow::Result<()> {
                     "success": true, "api_key": new.api_key, "key_fingerprint": row.fingerprint,
                     "client_id": row.client_id, "webhook_secret": row.webhook_secret, "credits": row.credits,
                 });
-                println!("{}", serde_json::to_string_pretty(&out)?);
+                crate::stdout::line(serde_json::to_string_pretty(&out)?)?;
                 eprintln!("Keep the api_key now: only its hash is stored.");
             }
             KeysCommand::List => {
                 for key in store.list_keys().await? {
-                    println!(
+                    crate::stdout::line(format!(
                         "{}  {:<20} credits={:<10} {}",
                         key.fingerprint,
                         key.client_id,
                         key.credits.map_or("unlimited".to_string(), |c| c.to_string()),
                         if key.disabled { "disabled" } else { "enabled" }
-                    );
+                    ))?;
                 }
             }
             KeysCommand::Disable { key_fingerprint } => toggle(&store, &key_fingerprint, true).await?,

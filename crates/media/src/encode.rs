@@ -300,7 +300,14 @@ impl FrameEncoder {
             .prefix(".vidmatte-")
             .suffix(&format!(".{}", spec.format.extension()))
             .tempfile_in(dir)
-            .map_err(|e| MediaError::io(format!("creating a file in {}", dir.display()), e))?;
+            .map_err(|e| {
+                // tempfile's error names its hidden file; the OS error alone
+                // says why, next to the output the caller named.
+                let text = e.to_string();
+                let reason = text.split(" at path ").next().unwrap_or(&text);
+                let cause = std::io::Error::new(e.kind(), reason.to_string());
+                MediaError::io(format!("cannot write {}", destination.display()), cause)
+            })?;
         let png_frames = if spec.format == OutputFormat::PngSequence {
             Some(
                 tempfile::Builder::new()
@@ -384,12 +391,19 @@ impl FrameEncoder {
         if let Err(e) = pipe.write_all(frame) {
             // ffmpeg died: its own error says why.
             *stdin = None;
-            return Err(match process.take().map(Process::wait) {
+            let err = match process.take().map(Process::wait) {
                 Some(Err(err)) => err,
                 _ => MediaError::io("writing frames to ffmpeg", e),
-            });
+            };
+            return Err(self.named(err));
         }
         Ok(())
+    }
+
+    /// An error that names the hidden partial file names the output the
+    /// caller asked for instead (that is the file they know).
+    fn named(&self, err: MediaError) -> MediaError {
+        renamed(err, self.partial.path(), &self.destination)
     }
 
     /// The segments encoded in parallel (0 when streaming into one encoder).
@@ -430,7 +444,13 @@ impl FrameEncoder {
     }
 
     /// Ends the stream, waits for ffmpeg and moves the output into place.
-    pub fn finish(mut self) -> Result<PathBuf, MediaError> {
+    pub fn finish(self) -> Result<PathBuf, MediaError> {
+        let (partial, destination) = (self.partial.path().to_owned(), self.destination.clone());
+        self.finish_inner()
+            .map_err(|err| renamed(err, &partial, &destination))
+    }
+
+    fn finish_inner(mut self) -> Result<PathBuf, MediaError> {
         match &mut self.sink {
             Sink::Stream { process, stdin } => {
                 drop(stdin.take());
@@ -460,6 +480,30 @@ impl FrameEncoder {
             )
         })?;
         Ok(self.destination)
+    }
+}
+
+/// `err` with the partial file's name replaced by the destination's.
+fn renamed(err: MediaError, partial: &Path, destination: &Path) -> MediaError {
+    let (partial, wanted) = (
+        partial.display().to_string(),
+        destination.display().to_string(),
+    );
+    match err {
+        MediaError::Failed {
+            command,
+            status,
+            stderr,
+        } => MediaError::Failed {
+            command,
+            status,
+            stderr: stderr.replace(&partial, &wanted),
+        },
+        MediaError::Io { context, cause } => MediaError::Io {
+            context: context.replace(&partial, &wanted),
+            cause,
+        },
+        other => other,
     }
 }
 

@@ -50,6 +50,37 @@ pub fn composite(
     }
 }
 
+/// What a run writes besides the usual composite (RVM's `--output-alpha`
+/// and `--output-foreground`, rembg's `--only-mask`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Render {
+    /// The foreground over the background (or transparency).
+    #[default]
+    Composite,
+    /// The matte alone, as an opaque greyscale picture (white = kept).
+    Matte,
+    /// The foreground's colours everywhere, opaque, without the matte: the
+    /// model's unmixed foreground where it has one, else the frame.
+    Foreground,
+}
+
+/// Opaque pixels for `Render::Matte` or `Render::Foreground`: RGB, or RGBA
+/// with α = 255 when `bytes_per_pixel` is 4.
+pub fn render(rgb: &[u8], matte: &Matte, what: Render, bytes_per_pixel: usize, out: &mut Vec<u8>) {
+    let fg = matte.foreground.as_deref().unwrap_or(rgb);
+    out.clear();
+    out.reserve(matte.alpha.len() * bytes_per_pixel);
+    for (px, &a) in fg.chunks_exact(3).zip(&matte.alpha) {
+        match what {
+            Render::Matte => out.extend_from_slice(&[a, a, a]),
+            _ => out.extend_from_slice(px),
+        }
+        if bytes_per_pixel == 4 {
+            out.push(255);
+        }
+    }
+}
+
 /// RGBA for a scene ffmpeg composes: the matte as alpha over colours kept
 /// everywhere (the model's foreground where it has one and α > 0, the frame
 /// elsewhere), so a blurred backdrop can be made from the same pixels.

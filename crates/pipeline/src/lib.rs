@@ -11,7 +11,7 @@ mod request;
 mod run;
 mod smoothing;
 
-pub use composite::composite;
+pub use composite::{composite, Render};
 pub use error::PipelineError;
 pub use progress::{Progress, StageStats};
 pub use request::ProcessRequest;

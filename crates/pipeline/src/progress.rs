@@ -50,11 +50,21 @@ impl Progress {
 }
 
 /// Busy time of each stage: how much of the run each one spent working
-/// (rather than waiting on its neighbours).
+/// (rather than waiting on its neighbours). Serialised as seconds
+/// (`decode_seconds`, …).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct StageStats {
+    #[serde(rename = "decode_seconds", serialize_with = "seconds")]
     pub decode: Duration,
+    #[serde(rename = "segment_seconds", serialize_with = "seconds")]
     pub segment: Duration,
+    #[serde(rename = "composite_seconds", serialize_with = "seconds")]
     pub composite: Duration,
+    #[serde(rename = "encode_seconds", serialize_with = "seconds")]
     pub encode: Duration,
+}
+
+/// A duration as seconds (a float), for reports people and scripts read.
+pub fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use vidmatte_media::{OutputFormat, ProbeLimits, Scene};
 use vidmatte_ml::{ModelKind, Precision, SegmenterOptions};
 
-use crate::PipelineError;
+use crate::{PipelineError, Render};
 
 #[derive(Clone, Debug)]
 pub struct ProcessRequest {
@@ -16,6 +16,9 @@ pub struct ProcessRequest {
     pub format: OutputFormat,
     /// Backdrop and placement; a plain colour or transparency by default.
     pub scene: Scene,
+    /// The composite, or the matte or foreground alone (opaque: set an
+    /// opaque scene, `ProcessRequest::render_only` does).
+    pub render: Render,
     /// Processes only the first this many seconds (a preview).
     pub preview_seconds: Option<f64>,
     /// Only for `pro`.
@@ -48,6 +51,7 @@ impl ProcessRequest {
             model,
             format,
             scene: Scene::from(vidmatte_media::Background::Transparent),
+            render: Render::Composite,
             preview_seconds: None,
             prompt: None,
             threads: None,
@@ -57,6 +61,15 @@ impl ProcessRequest {
             segment_frames: None,
             limits: ProbeLimits::default(),
             timeout: Duration::from_secs(6 * 3600),
+        }
+    }
+
+    /// Writes only the matte or only the foreground: opaque frames, so the
+    /// scene becomes a plain black one (never seen) and mp4 is allowed.
+    pub fn render_only(&mut self, what: Render) {
+        self.render = what;
+        if what != Render::Composite {
+            self.scene = Scene::from(vidmatte_media::Background::BLACK);
         }
     }
 
@@ -75,6 +88,17 @@ impl ProcessRequest {
 
     /// Rejects combinations that cannot be honoured, before any work starts.
     pub fn validate(&self) -> Result<(), PipelineError> {
+        if self.render != Render::Composite
+            && self
+                .scene
+                .plain_background()
+                .is_none_or(|bg| bg.color().is_none())
+        {
+            return Err(PipelineError::Invalid {
+                param: "background",
+                message: "the matte or foreground alone has no background to put it on".into(),
+            });
+        }
         if self.format == OutputFormat::Mp4 && !self.scene.is_opaque() {
             return Err(PipelineError::Invalid {
                 param: "output_format",

@@ -12,9 +12,10 @@ use vidmatte_media::{
 };
 use vidmatte_ml::{FrameRef, Matte, ModelStore, Segmenter};
 
-use crate::composite::straight;
+use crate::composite::{render, straight};
 use crate::{
-    composite, PipelineError, ProcessRequest, Progress, SceneCuts, StageStats, TemporalSmoother,
+    composite, PipelineError, ProcessRequest, Progress, Render, SceneCuts, StageStats,
+    TemporalSmoother,
 };
 
 /// Frames queued between two stages.
@@ -26,6 +27,10 @@ pub struct Report {
     pub output: PathBuf,
     pub info: MediaInfo,
     pub frames: u64,
+    #[serde(
+        rename = "elapsed_seconds",
+        serialize_with = "crate::progress::seconds"
+    )]
     pub elapsed: Duration,
     pub stages: StageStats,
     pub scene_cuts: u64,
@@ -185,9 +190,14 @@ pub fn process_with(
                     Vec::with_capacity(width as usize * height as usize * bytes_per_pixel);
                 for (frame, matte) in mattes_rx {
                     let t = Instant::now();
-                    match background {
-                        Some(bg) => composite(&frame, &matte, bg, bytes_per_pixel, &mut pixels),
-                        None => straight(&frame, &matte, &mut pixels),
+                    match (request.render, background) {
+                        (Render::Matte | Render::Foreground, _) => {
+                            render(&frame, &matte, request.render, bytes_per_pixel, &mut pixels)
+                        }
+                        (Render::Composite, Some(bg)) => {
+                            composite(&frame, &matte, bg, bytes_per_pixel, &mut pixels)
+                        }
+                        (Render::Composite, None) => straight(&frame, &matte, &mut pixels),
                     }
                     composing += t.elapsed();
                     let _ = free_frames_tx.send(frame);

@@ -6,7 +6,7 @@
   'use strict';
 
   var $ = function (id) { return document.getElementById(id); };
-  var STORE = { key: 'vidmatte.apiKey', opts: 'vidmatte.options', job: 'vidmatte.currentJob' };
+  var STORE = { key: 'vidmatte.apiKey', opts: 'vidmatte.options', job: 'vidmatte.currentJob', thumbs: 'vidmatte.thumbs' };
   var TERMINAL = { completed: true, failed: true, canceled: true };
   var MODEL_INFO = {
     original: 'The general default: salient objects (ISNet) plus every person the detector sees (RobustVideoMatting).',
@@ -64,7 +64,13 @@
     eta: null,
     jobs: [],
     jobsTimer: null,
-    previewBg: 'checker'
+    previewBg: 'checker',
+    models: null,        // model -> {measured_fps, jobs_measured, description} from GET /v1/models; null: not known
+    thumbs: {},          // job id -> data: URL of a small frame, 'none' when there is none, 'pending' while grabbed
+    thumbQueue: [],
+    thumbBusy: 0,
+    compare: null,       // {jobId, input, result, zoom, x, y, playing} of the before/after view
+    view: 'compare'      // 'compare' or 'side', the result's view once a job finished
   };
 
   // ---------------------------------------------------------------- storage
@@ -188,8 +194,35 @@
     el.querySelector('.alert-close').addEventListener('click', function () { el.remove(); });
     box.appendChild(el);
     if (opts.info) setTimeout(function () { el.remove(); }, 6000);
-    if (box.getBoundingClientRect().top < 0) box.scrollIntoView({ behavior: 'smooth', block: 'start' });
+    if (box.getBoundingClientRect().top < headerBottom()) box.scrollIntoView({ behavior: scrollBehavior(), block: 'start' });
     return el;
+  }
+  /** Where the sticky header ends, in viewport pixels. */
+  function headerBottom() {
+    var bar = document.querySelector('.topbar');
+    return bar ? bar.getBoundingClientRect().bottom : 0;
+  }
+  /** The header's height into --header-h, which the cards' scroll-margin-top uses. */
+  function measureHeader() {
+    var bar = document.querySelector('.topbar');
+    if (bar) document.documentElement.style.setProperty('--header-h', Math.ceil(bar.getBoundingClientRect().height) + 'px');
+    fitResultCard();
+  }
+  /** The result card sticks beside the options only while all of it fits in the window. */
+  function fitResultCard() {
+    var card = document.querySelector('.result-card');
+    var bar = document.querySelector('.topbar');
+    if (!card || !bar) return;
+    card.classList.toggle('unstuck', card.offsetHeight > window.innerHeight - bar.offsetHeight - 24);
+  }
+  function scrollBehavior() {
+    return window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth';
+  }
+  /** Brings the result card to the top of the window, just under the header. */
+  function scrollToResult() {
+    measureHeader();
+    var card = $('result-title').closest('section') || $('result-title');
+    card.scrollIntoView({ behavior: scrollBehavior(), block: 'start' });
   }
   function clearAlerts(code) {
     Array.prototype.forEach.call($('errors').querySelectorAll('.alert'), function (el) {
@@ -551,7 +584,9 @@
   function onOptionsChanged() {
     var model = radio('model'), format = radio('format'), bg = radio('bg');
     var r = rate(model);
-    $('model-hint').textContent = MODEL_INFO[model] + (r != null ? ' ' + r + ' credits per minute of video.' : '');
+    var speed = speedText(model);
+    $('model-hint').textContent = MODEL_INFO[model] + (r != null ? ' ' + r + ' credits per minute of video.' : '') + (speed ? ' ' + speed : '');
+    $('model-tip-use').hidden = model === 'human';
     $('prompt-field').hidden = model !== 'pro';
     $('format-hint').textContent = FORMAT_INFO[format] || '';
     $('color-field').hidden = bg !== 'custom';
@@ -633,6 +668,7 @@
       updateStart();
       loadJobs();
       loadPricing();
+      loadModels();
       if (state.pendingFile) { var f = state.pendingFile; state.pendingFile = null; startUpload(f); }
       if (state.bgImage && state.bgImage.waiting) uploadBgImage(state.bgImage);
       resumeJob();
@@ -658,6 +694,51 @@
     }).then(function () { $('key-save').disabled = false; });
   }
 
+  // ---------------------------------------------------------------- model speeds
+  /** This server's measured speed per model (GET /v1/models); a server
+   *  without the route shows no speeds. */
+  function loadModels() {
+    if (!state.key || !state.keyOk) return;
+    api('v1/models').then(function (res) {
+      var models = {};
+      ((res && res.models) || []).forEach(function (m) { if (m && m.model) models[m.model] = m; });
+      state.models = models;
+      renderSpeeds();
+    }, function (err) {
+      if (err && (err.status === 404 || err.status === 405)) { state.models = null; renderSpeeds(); }
+      /* otherwise keep what was shown: speeds are a nicety */
+    });
+  }
+  function measuredFps(model) {
+    var m = state.models && state.models[model];
+    var f = m && m.measured_fps;
+    return typeof f === 'number' && isFinite(f) && f > 0 ? f : null;
+  }
+  function fpsText(f) { return f >= 10 ? String(Math.round(f)) : f.toFixed(1); }
+  /** A sentence about the model's speed on this server, or '' when the server doesn't say. */
+  function speedText(model) {
+    if (!state.models || !state.models[model]) return '';
+    var f = measuredFps(model);
+    if (f == null) return 'Speed: not measured yet on this server.';
+    var n = state.models[model].jobs_measured;
+    return 'Speed on this server: ' + fpsText(f) + ' frames per second' +
+      (n ? ' (average of ' + number(n) + ' job' + (n === 1 ? '' : 's') + ')' : '') + '.';
+  }
+  function renderSpeeds() {
+    Object.keys(MODEL_NAME).forEach(function (model) {
+      var el = $('speed-' + model);
+      if (!el) return;
+      var known = !!(state.models && state.models[model]);
+      el.hidden = !known;
+      if (!known) { el.textContent = ''; el.removeAttribute('title'); return; }
+      var f = measuredFps(model);
+      el.classList.toggle('unmeasured', f == null);
+      el.textContent = f == null ? 'not measured' : fpsText(f) + ' fps';
+      el.title = speedText(model);
+    });
+    onOptionsChanged();
+  }
+
   function loadPricing() {
     if (state.pricing) return;
     api('api/pricing').then(function (p) {
@@ -681,7 +762,9 @@
       v.src = url; v.muted = true; v.loop = true; v.autoplay = true; v.playsInline = true; v.controls = true;
       v.setAttribute('aria-label', 'Your original video');
       v.onerror = function () {
-        if ($('input-video') === v) setInputPreview(null, 'This browser can’t play this file. The server may still read it — it checks every upload.');
+        if ($('input-video') !== v) return;
+        state.unplayable = url;
+        setInputPreview(null, unplayableNote(url));
       };
       box.appendChild(v);
       v.play().catch(function () {});
@@ -693,6 +776,22 @@
     }
   }
 
+  /** What the input box says when this browser can't play the chosen file:
+   *  once the server has answered, only what the server said counts. */
+  function unplayableNote(url) {
+    var up = state.upload;
+    if (!up || up.url !== url) return 'This browser can’t play this file. The server may still read it — it checks every upload.';
+    if (up.result) return 'This browser can’t play this file, but the server read it — you can process it.';
+    if (up.error) return 'No preview for this file.';
+    return 'This browser can’t play this file. The server may still read it — it checks every upload.';
+  }
+  /** After the upload's answer, the input box's note follows it. */
+  function refreshUnplayable(up) {
+    if (state.upload === up && state.unplayable && state.unplayable === up.url && !$('input-video')) {
+      setInputPreview(null, unplayableNote(up.url));
+    }
+  }
+
   function handleFile(file) {
     if (!file) return;
     if (file.type && !/^video\//.test(file.type) && !/\.(mp4|mov|webm|mkv|avi|m4v|mpg|mpeg|ts|gif|flv|wmv|3gp)$/i.test(file.name)) {
@@ -701,6 +800,7 @@
     }
     clearAlerts();
     var url = URL.createObjectURL(file);
+    state.unplayable = null;
     setInputPreview(url);
     probeVideo(url);
     $('dropzone').classList.add('compact');
@@ -780,6 +880,7 @@
       panel.classList.add('done');
       $('upload-detail').textContent = 'Uploaded · ' + [bytes(res.size), duration(res.duration_seconds)].filter(Boolean).join(' · ');
       setBar($('upload-bar'), 100);
+      refreshUnplayable(up);
       updateStart();
     }, function (err) {
       up.error = err;
@@ -790,6 +891,7 @@
       if (err.code === 'network') f = { title: 'The upload was interrupted.', detail: 'The connection closed before the server answered. Check your connection; a file above the server’s size limit can also end this way.' };
       $('upload-detail').textContent = 'Upload failed — ' + f.title.replace(/\.$/, '');
       setBar($('upload-bar'), 0);
+      refreshUnplayable(up);
       showAlert(err.code === 'network' ? f : err);
       if (err.status === 401) { state.keyOk = false; renderKeyChip(); compactKey(false); }
       updateStart();
@@ -1031,9 +1133,7 @@
       showJob(job, { fresh: true });
       follow(job.id);
       loadJobs();
-      if (window.matchMedia('(max-width: 920px)').matches) {
-        $('result-title').scrollIntoView({ behavior: 'smooth', block: 'start' });
-      }
+      if (window.matchMedia('(max-width: 920px)').matches) scrollToResult();
     }).catch(function (err) {
       if (err && err.code === 'aborted') return;
       var shown = (state.upload && state.upload.error === err) || (state.bgImage && state.bgImage.error === err);
@@ -1191,11 +1291,11 @@
     progress.classList.toggle('done', job.status === 'completed');
     progress.classList.toggle('failed', job.status === 'failed' || job.status === 'canceled');
     progress.classList.toggle('running', job.status === 'processing');
-    var pct = job.status === 'completed' ? 100 : (job.progress || 0);
+    var pct = jobPercent(job);
     var stage = job.status === 'failed' ? 'Failed' : job.status === 'canceled' ? 'Canceled' :
       job.status === 'completed' ? 'Done' : (STAGE_TEXT[job.stage] || job.stage || 'Working…');
     $('stage-text').textContent = stage;
-    $('progress-pct').textContent = Math.round(pct) + '%';
+    $('progress-pct').textContent = jobPercent(job) + '%';
     setBar($('job-bar'), pct, job.status === 'processing' && (job.stage === 'queued' || job.stage === 'fetching' || job.stage === 'probing') && pct < 3);
     $('progress-info').textContent = progressInfo(job);
     $('cancel').hidden = !!TERMINAL[job.status];
@@ -1233,12 +1333,14 @@
     }
     $('again').hidden = !TERMINAL[job.status];
     renderRunFull();
+    updateJobRow(job);
     markCurrentInList();
 
     if (statusChanged && sameJob && TERMINAL[job.status]) {
       save(STORE.job, null);
       loadJobs();
       refreshCredits();
+      loadModels();
     }
   }
 
@@ -1283,6 +1385,7 @@
   }
 
   function clearResult() {
+    teardownCompare();
     dropPreviewBlob();
     setResultPlaceholder('The cut-out appears here, over a checkerboard where it is transparent.');
     var dl = $('download');
@@ -1364,6 +1467,8 @@
         if (!src || !state.job || state.job.id !== forId) return;
         box.removeAttribute('aria-busy');
         box.textContent = '';
+        // The list's thumbnail waited for this download (or comes from the before/after view).
+        setTimeout(queueThumbs, 0);
         if (fmt === 'webm' || fmt === 'mp4') {
           var v = document.createElement('video');
           v.id = 'result-video';
@@ -1378,6 +1483,7 @@
           box.appendChild(v);
           v.play().catch(function () {});
           syncVideos(v);
+          setupCompare(job, src);
         } else {
           var img = document.createElement('img');
           img.id = 'result-image';
@@ -1411,6 +1517,281 @@
     if (job.preview) meta.unshift(sentence(previewLabel(job)).replace(/\.$/, ''));
     if (job.output_expires_at) meta.push('link valid until ' + new Date(job.output_expires_at).toLocaleString());
     $('result-meta').textContent = meta.join(' · ');
+  }
+
+  // ---------------------------------------------------------------- before / after
+  // The original and the result stacked on one stage, the result right of a
+  // divider, both paused on the same frame (or playing in step); zoom with
+  // drag-to-pan. Shown for video results whose original is in this browser.
+  var ZOOM_MAX = 8;
+
+  function compareVideo(src, testid, label) {
+    var v = document.createElement('video');
+    v.muted = true; v.loop = true; v.playsInline = true; v.preload = 'auto';
+    v.setAttribute('data-testid', testid);
+    v.setAttribute('aria-label', label);
+    v.src = src;
+    return v;
+  }
+
+  function setupCompare(job, resultSrc) {
+    teardownCompare();
+    var input = state.inputs[job.video_url];
+    if (!input || !(job.output_format === 'webm' || job.output_format === 'mp4')) return;
+    var c = { jobId: job.id, zoom: 1, x: 0, y: 0, playing: false, ready: false };
+    c.input = compareVideo(input, 'compare-input', 'The original video');
+    c.result = compareVideo(resultSrc, 'compare-result', 'The result');
+    $('cmp-before').firstElementChild.appendChild(c.input);
+    $('cmp-after').firstElementChild.appendChild(c.result);
+    state.compare = c;
+    $('compare').dataset.jobId = job.id;
+    $('compare').dataset.ready = 'false';
+    setSplit(50);
+    applyTransform();
+    setPlaying(false);
+    renderView();
+    c.result.addEventListener('loadedmetadata', function () {
+      if (state.compare !== c) return;
+      if (c.result.videoWidth && c.result.videoHeight) $('compare').style.setProperty('--ar', String(c.result.videoWidth / c.result.videoHeight));
+      var d = c.result.duration;
+      $('cmp-time').max = isFinite(d) && d > 0 ? String(Math.floor(d * 100) / 100) : '0';
+      // The first frame compared: the middle of the clip.
+      seekCompare(isFinite(d) && d > 0 ? Math.round(d * 50) / 100 : 0, function () {
+        if (state.compare !== c) return;
+        c.ready = true;
+        $('compare').dataset.ready = 'true';
+        if (!hasThumb(job.id)) setThumb(job.id, thumbFrom(c.result, c.result.videoWidth, c.result.videoHeight));
+      });
+    });
+    c.result.addEventListener('timeupdate', function () {
+      if (state.compare !== c || !c.playing) return;
+      showCompareTime(c.result.currentTime);
+      if (Math.abs(c.input.currentTime - c.result.currentTime) > 0.1) {
+        try { c.input.currentTime = c.result.currentTime; } catch (e) { /* not seekable yet */ }
+      }
+    });
+  }
+
+  function teardownCompare() {
+    var c = state.compare;
+    state.compare = null;
+    if (c) {
+      [c.input, c.result].forEach(function (v) {
+        v.pause();
+        v.removeAttribute('src');
+        try { v.load(); } catch (e) { /* gone */ }
+        v.remove();
+      });
+    }
+    $('compare').dataset.ready = 'false';
+    $('compare').style.removeProperty('--ar');
+    renderView();
+  }
+
+  /** Compare view or side by side, as chosen; side by side when there is nothing to compare. */
+  function renderView() {
+    var c = state.compare;
+    var on = !!c && state.view === 'compare';
+    $('view-switch').hidden = !c;
+    $('compare').hidden = !on;
+    $('previews').hidden = on;
+    Array.prototype.forEach.call(document.querySelectorAll('.vbtn'), function (b) {
+      var me = b.dataset.view === (on ? 'compare' : 'side');
+      b.classList.toggle('is-on', me);
+      b.setAttribute('aria-pressed', String(me));
+    });
+    var rv = $('result-video'), iv = $('input-video');
+    if (on) {
+      // Nothing plays where it can't be seen.
+      [rv, iv].forEach(function (v) { if (v) { v.autoplay = false; v.pause(); } });
+    } else {
+      if (c) setPlaying(false);
+      if (rv && c) rv.play().catch(function () {});
+    }
+  }
+
+  /** The divider at `pct` percent from the left (the original shows left of it). */
+  function setSplit(pct) {
+    pct = Math.max(0, Math.min(100, Math.round(pct)));
+    $('cmp-stage').style.setProperty('--split', pct + '%');
+    $('cmp-stage').dataset.split = String(pct);
+    var slider = $('cmp-slider');
+    if (String(slider.value) !== String(pct)) slider.value = String(pct);
+    slider.setAttribute('aria-valuetext', pct + '% original, ' + (100 - pct) + '% result');
+  }
+  function splitAt(clientX) {
+    var r = $('cmp-stage').getBoundingClientRect();
+    if (r.width > 0) setSplit((clientX - r.left) / r.width * 100);
+  }
+
+  /** Pans and zooms both layers alike, keeping the picture over the whole stage. */
+  function applyTransform() {
+    var c = state.compare;
+    var stage = $('cmp-stage');
+    var zoom = c ? c.zoom : 1;
+    if (c) {
+      var w = stage.clientWidth, h = stage.clientHeight;
+      c.x = Math.min(0, Math.max(w - w * zoom, c.x));
+      c.y = Math.min(0, Math.max(h - h * zoom, c.y));
+    }
+    var tf = c && zoom !== 1 ? 'translate(' + c.x + 'px, ' + c.y + 'px) scale(' + zoom + ')' : '';
+    Array.prototype.forEach.call(stage.querySelectorAll('.cmp-layer'), function (l) { l.style.transform = tf; });
+    stage.classList.toggle('zoomed', zoom > 1);
+    stage.dataset.zoom = String(zoom);
+    Array.prototype.forEach.call(document.querySelectorAll('.zbtn'), function (b) {
+      var me = Number(b.dataset.zoom) === zoom;
+      b.classList.toggle('is-on', me);
+      b.setAttribute('aria-pressed', String(me));
+    });
+  }
+  /** Zooms to `z`, keeping the stage point (cx, cy) (default: the centre) in place. */
+  function setZoom(z, cx, cy) {
+    var c = state.compare;
+    if (!c) return;
+    var stage = $('cmp-stage');
+    z = Math.max(1, Math.min(ZOOM_MAX, z));
+    if (Math.abs(z - Math.round(z)) < 0.05) z = Math.round(z);
+    if (cx == null) { cx = stage.clientWidth / 2; cy = stage.clientHeight / 2; }
+    var k = z / c.zoom;
+    c.x = cx - (cx - c.x) * k;
+    c.y = cy - (cy - c.y) * k;
+    c.zoom = z;
+    applyTransform();
+  }
+  function pan(dx, dy) {
+    var c = state.compare;
+    if (!c || c.zoom <= 1) return;
+    c.x += dx; c.y += dy;
+    applyTransform();
+  }
+
+  function showCompareTime(t) {
+    $('cmp-time').value = String(t);
+    $('cmp-time-text').textContent = (Math.round(t * 10) / 10).toFixed(1) + ' s';
+  }
+  /** Both videos to time `t`; `then` once both show that frame. */
+  function seekCompare(t, then) {
+    var c = state.compare;
+    if (!c) return;
+    showCompareTime(t);
+    var left = 2;
+    function one(v) {
+      var done = false;
+      function ok() {
+        if (done) return;
+        done = true;
+        v.removeEventListener('seeked', ok);
+        if (--left === 0 && then) then();
+      }
+      v.addEventListener('seeked', ok);
+      try { v.currentTime = t; } catch (e) { ok(); }
+      // A video that can't seek yet still counts after a while.
+      setTimeout(ok, 8000);
+    }
+    one(c.result);
+    one(c.input);
+  }
+  function setPlaying(on) {
+    var c = state.compare;
+    var btn = $('cmp-play');
+    if (c) {
+      c.playing = on;
+      if (on) {
+        try { c.input.currentTime = c.result.currentTime; } catch (e) { /* not seekable yet */ }
+        c.result.play().catch(function () {});
+        c.input.play().catch(function () {});
+      } else {
+        c.result.pause();
+        c.input.pause();
+        if (c.ready) seekCompare(c.result.currentTime);
+      }
+    }
+    btn.textContent = on ? 'Pause' : 'Play';
+  }
+
+  function wireCompare() {
+    var stage = $('cmp-stage');
+    $('cmp-slider').addEventListener('input', function () { setSplit(Number(this.value)); });
+    $('cmp-time').addEventListener('input', function () {
+      if (state.compare && state.compare.playing) setPlaying(false);
+      seekCompare(Number(this.value));
+    });
+    $('cmp-play').addEventListener('click', function () {
+      if (state.compare) setPlaying(!state.compare.playing);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('.zbtn'), function (b) {
+      b.addEventListener('click', function () { setZoom(Number(b.dataset.zoom)); });
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('.vbtn'), function (b) {
+      b.addEventListener('click', function () { state.view = b.dataset.view; renderView(); });
+    });
+    var drag = null;
+    stage.addEventListener('pointerdown', function (e) {
+      var c = state.compare;
+      if (!c || (e.pointerType === 'mouse' && e.button !== 0)) return;
+      drag = { id: e.pointerId, x: e.clientX, y: e.clientY, ox: c.x, oy: c.y, pan: c.zoom > 1 };
+      try { stage.setPointerCapture(e.pointerId); } catch (err) { /* fine without */ }
+      if (drag.pan) stage.classList.add('panning');
+      else splitAt(e.clientX);
+    });
+    stage.addEventListener('pointermove', function (e) {
+      var c = state.compare;
+      if (!drag || !c || e.pointerId !== drag.id) return;
+      if (drag.pan) {
+        c.x = drag.ox + (e.clientX - drag.x);
+        c.y = drag.oy + (e.clientY - drag.y);
+        applyTransform();
+      } else {
+        splitAt(e.clientX);
+      }
+    });
+    function endDrag(e) {
+      if (!drag || e.pointerId !== drag.id) return;
+      drag = null;
+      stage.classList.remove('panning');
+    }
+    stage.addEventListener('pointerup', endDrag);
+    stage.addEventListener('pointercancel', endDrag);
+    stage.addEventListener('dblclick', function (e) {
+      var c = state.compare;
+      if (!c) return;
+      var r = stage.getBoundingClientRect();
+      setZoom(c.zoom > 1 ? 1 : 2, e.clientX - r.left, e.clientY - r.top);
+    });
+    // Pinch on a trackpad (and Ctrl + wheel) zooms at the pointer.
+    stage.addEventListener('wheel', function (e) {
+      var c = state.compare;
+      if (!c || !e.ctrlKey) return;
+      e.preventDefault();
+      var r = stage.getBoundingClientRect();
+      setZoom(c.zoom * Math.exp(-e.deltaY * 0.01), e.clientX - r.left, e.clientY - r.top);
+    }, { passive: false });
+    stage.addEventListener('keydown', function (e) {
+      var c = state.compare;
+      if (!c) return;
+      var step = e.shiftKey ? 120 : 40;
+      var k = e.key;
+      if (k === 'ArrowLeft' || k === 'ArrowRight') {
+        if (c.zoom > 1) pan(k === 'ArrowLeft' ? step : -step, 0);
+        else setSplit(Number($('cmp-slider').value) + (k === 'ArrowLeft' ? -5 : 5));
+      } else if ((k === 'ArrowUp' || k === 'ArrowDown') && c.zoom > 1) {
+        pan(0, k === 'ArrowUp' ? step : -step);
+      } else if (k === '+' || k === '=') {
+        setZoom(c.zoom * 2);
+      } else if (k === '-') {
+        setZoom(c.zoom / 2);
+      } else if (k === '0') {
+        setZoom(1);
+      } else if (k === ' ' || k === 'k') {
+        setPlaying(!c.playing);
+      } else {
+        return;
+      }
+      e.preventDefault();
+    });
+    window.addEventListener('resize', function () { applyTransform(); });
+    // The stage's size changes with its shape (once the result is read) and the window.
+    if (window.ResizeObserver) new ResizeObserver(function () { applyTransform(); }).observe(stage);
   }
 
   /** Keeps the input video roughly in step with the result. */
@@ -1453,13 +1834,145 @@
     }, function () { save(STORE.job, null); });
   }
 
+  // ---------------------------------------------------------------- thumbnails
+  // A small frame of each finished job's result, drawn over a checkerboard
+  // (a transparent result shows as such), kept in this browser.
+  var THUMB_W = 128, THUMB_H = 80, THUMB_KEEP = 30, THUMB_LOOK = 12;
+  var THUMB_KIND = { webm: 'video', mp4: 'video', gif: 'image', webp: 'image' };
+
+  function loadThumbCache() {
+    var t;
+    try { t = JSON.parse(load(STORE.thumbs, '{}')); } catch (e) { t = null; }
+    if (!t || typeof t !== 'object') return;
+    Object.keys(t).forEach(function (id) {
+      if (typeof t[id] === 'string' && /^data:image\/(jpeg|png|webp);base64,/.test(t[id])) state.thumbs[id] = t[id];
+    });
+  }
+  function saveThumbCache() {
+    var keep = {}, n = 0;
+    var ids = state.jobs.map(function (j) { return j.id; });
+    if (state.job && ids.indexOf(state.job.id) < 0) ids.unshift(state.job.id);
+    ids.forEach(function (id) {
+      var t = state.thumbs[id];
+      if (n < THUMB_KEEP && t && t.indexOf('data:') === 0) { keep[id] = t; n++; }
+    });
+    save(STORE.thumbs, JSON.stringify(keep));
+  }
+  function hasThumb(id) { var t = state.thumbs[id]; return !!t && t.indexOf('data:') === 0; }
+
+  /** Fills a list entry's thumbnail box: the frame, or the format's name. */
+  function fillThumb(box, job) {
+    box.textContent = '';
+    box.setAttribute('aria-hidden', 'true');
+    if (hasThumb(job.id)) {
+      var img = document.createElement('img');
+      img.alt = '';
+      img.setAttribute('data-testid', 'job-thumb');
+      img.src = state.thumbs[job.id];
+      box.appendChild(img);
+      box.dataset.state = 'ready';
+      return;
+    }
+    box.dataset.state = state.thumbs[job.id] === 'pending' ? 'loading' : 'none';
+    box.textContent = job.status === 'completed' ? (FORMAT_NAME[job.output_format] || '') : job.status === 'processing' ? '…' : '';
+  }
+
+  function setThumb(id, url) {
+    if (!url && hasThumb(id)) return;
+    state.thumbs[id] = url || 'none';
+    var box = document.querySelector('.job[data-job-id="' + id + '"] .job-thumb');
+    var job = null;
+    state.jobs.forEach(function (j) { if (j.id === id) job = j; });
+    if (box && job) fillThumb(box, job);
+    if (url) saveThumbCache();
+  }
+
+  /** A thumbnail (data: URL) of what `el` (a video or image) shows now, or null. */
+  function thumbFrom(el, w, h) {
+    if (!w || !h) return null;
+    try {
+      var c = document.createElement('canvas');
+      c.width = THUMB_W; c.height = THUMB_H;
+      var ctx = c.getContext('2d');
+      var cell = 8;
+      for (var y = 0; y < THUMB_H; y += cell) {
+        for (var x = 0; x < THUMB_W; x += cell) {
+          ctx.fillStyle = ((x + y) / cell) % 2 ? '#d9dce5' : '#ffffff';
+          ctx.fillRect(x, y, cell, cell);
+        }
+      }
+      var k = Math.max(THUMB_W / w, THUMB_H / h);
+      ctx.drawImage(el, (THUMB_W - w * k) / 2, (THUMB_H - h * k) / 2, w * k, h * k);
+      return c.toDataURL('image/jpeg', 0.8);
+    } catch (e) { return null; }
+  }
+
+  /** Loads a frame from the middle (at most 1 s in) of the job's result. */
+  function grabThumb(job) {
+    var kind = THUMB_KIND[job.output_format];
+    var src = localUrl(job.output_url);
+    return new Promise(function (resolve) {
+      var done = false, el = null;
+      var timer = setTimeout(function () { finish(null); }, 30000);
+      function finish(url) {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (el && kind === 'video') { el.removeAttribute('src'); try { el.load(); } catch (e) { /* gone */ } }
+        resolve(url);
+      }
+      if (kind === 'image') {
+        el = new Image();
+        el.onload = function () { finish(thumbFrom(el, el.naturalWidth, el.naturalHeight)); };
+        el.onerror = function () { finish(null); };
+        el.src = src;
+        return;
+      }
+      el = document.createElement('video');
+      el.muted = true; el.playsInline = true; el.preload = 'auto';
+      el.onloadeddata = function () {
+        var d = el.duration;
+        var t = isFinite(d) && d > 0 ? Math.min(d / 2, 1) : 0;
+        if (t < 0.05) { finish(thumbFrom(el, el.videoWidth, el.videoHeight)); return; }
+        el.onseeked = function () { finish(thumbFrom(el, el.videoWidth, el.videoHeight)); };
+        el.currentTime = t;
+      };
+      el.onerror = function () { finish(null); };
+      el.src = src;
+    });
+  }
+
+  /** Grabs the missing thumbnails of the newest finished jobs, two at a time. */
+  function queueThumbs() {
+    state.jobs.slice(0, THUMB_LOOK).forEach(function (job) {
+      if (job.status !== 'completed' || !job.output_url || !THUMB_KIND[job.output_format] || state.thumbs[job.id]) return;
+      // The job on screen gets its thumbnail from the result being loaded for it.
+      if (state.job && state.job.id === job.id && (state.previewCtrl || (state.compare && state.compare.jobId === job.id))) return;
+      state.thumbs[job.id] = 'pending';
+      state.thumbQueue.push(job);
+    });
+    while (state.thumbBusy < 2 && state.thumbQueue.length) {
+      var job = state.thumbQueue.shift();
+      state.thumbBusy++;
+      grabThumb(job).then(function (id, url) {
+        state.thumbBusy--;
+        setThumb(id, url);
+        queueThumbs();
+      }.bind(null, job.id));
+    }
+  }
+
   // ---------------------------------------------------------------- recent jobs
   function loadJobs() {
     if (!state.key || !state.keyOk) return;
     clearTimeout(state.jobsTimer);
     api('v1/jobs?limit=20').then(function (res) {
-      state.jobs = (res.jobs || []).map(pageJob);
+      state.jobs = (res.jobs || []).map(pageJob).map(fresher);
       renderJobs(res.total);
+      var cur = state.job;
+      state.jobs.forEach(function (j) {
+        if (cur && j.id === cur.id && j !== cur && state.follow && state.follow.id === j.id) showJob(j);
+      });
       // Keep the list fresh while something in it is still running.
       if (state.jobs.some(function (j) { return !TERMINAL[j.status]; })) {
         state.jobsTimer = setTimeout(loadJobs, 5000);
@@ -1468,6 +1981,16 @@
       $('jobs-empty').textContent = 'Couldn’t load your jobs: ' + friendly(err).title;
       $('jobs-empty').hidden = false;
     });
+  }
+
+  var STATUS_RANK = { created: 0, processing: 1, completed: 2, failed: 2, canceled: 2 };
+  /** The job on screen is shown in the list as the progress bar shows it
+   *  (both follow its event stream), unless the list already has it further
+   *  along (finished): then both show the list's. */
+  function fresher(listed) {
+    var cur = state.job;
+    if (!cur || cur.id !== listed.id) return listed;
+    return (STATUS_RANK[listed.status] || 0) > (STATUS_RANK[cur.status] || 0) ? listed : cur;
   }
 
   function renderJobs(total) {
@@ -1480,42 +2003,7 @@
       return;
     }
     empty.hidden = true;
-    state.jobs.forEach(function (job) {
-      var li = document.createElement('li');
-      var b = document.createElement('button');
-      b.type = 'button';
-      b.className = 'job';
-      b.dataset.jobId = job.id;
-      b.setAttribute('data-testid', 'job-item');
-      var chip = document.createElement('span');
-      chip.className = 'chip s-' + job.status;
-      chip.textContent = STATUS_TEXT[job.status] || job.status;
-      var main = document.createElement('span');
-      main.className = 'job-main';
-      var title = document.createElement('span');
-      title.className = 'job-title';
-      title.textContent = (MODEL_NAME[job.model] || job.model) + ' · ' + (FORMAT_NAME[job.output_format] || job.output_format) + ' · ' + bgLabel(job) +
-        (job.preview ? ' · ' + previewLabel(job) : '');
-      var sub = document.createElement('span');
-      sub.className = 'job-sub';
-      var subBits = [job.id];
-      if (job.duration_seconds) subBits.push(duration(job.duration_seconds));
-      if (job.width && job.height) subBits.push(job.width + '×' + job.height);
-      if (job.status === 'processing') subBits.push((job.progress || 0) + '%');
-      if (job.status === 'failed' && job.error) subBits.push(job.error);
-      sub.textContent = subBits.join(' · ');
-      main.appendChild(title); main.appendChild(sub);
-      var time = document.createElement('time');
-      time.className = 'job-time';
-      time.dateTime = job.created_at || '';
-      time.title = job.created_at ? new Date(job.created_at).toLocaleString() : '';
-      time.textContent = ago(job.created_at);
-      b.appendChild(chip); b.appendChild(main); b.appendChild(time);
-      b.setAttribute('aria-label', title.textContent + ', ' + chip.textContent + ', ' + time.textContent);
-      b.addEventListener('click', function () { openJob(job.id); });
-      li.appendChild(b);
-      list.appendChild(li);
-    });
+    state.jobs.forEach(function (job) { list.appendChild(jobRow(job)); });
     if (total > state.jobs.length) {
       var more = document.createElement('li');
       more.className = 'muted';
@@ -1524,6 +2012,80 @@
       list.appendChild(more);
     }
     markCurrentInList();
+    queueThumbs();
+  }
+
+  /** The progress shown for a job, the same number in the bar and in the list. */
+  function jobPercent(job) {
+    return job.status === 'completed' ? 100 : Math.round(Math.max(0, Math.min(100, job.progress || 0)));
+  }
+
+  /** One entry of the recent-jobs list. */
+  function jobRow(job) {
+    var li = document.createElement('li');
+    var b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'job';
+    b.dataset.jobId = job.id;
+    b.dataset.status = job.status;
+    b.setAttribute('data-testid', 'job-item');
+    var thumb = document.createElement('span');
+    thumb.className = 'job-thumb';
+    thumb.setAttribute('data-testid', 'job-thumb-box');
+    fillThumb(thumb, job);
+    var chip = document.createElement('span');
+    chip.className = 'chip s-' + job.status;
+    chip.textContent = STATUS_TEXT[job.status] || job.status;
+    var main = document.createElement('span');
+    main.className = 'job-main';
+    var title = document.createElement('span');
+    title.className = 'job-title';
+    title.textContent = (MODEL_NAME[job.model] || job.model) + ' · ' + (FORMAT_NAME[job.output_format] || job.output_format) + ' · ' + bgLabel(job) +
+      (job.preview ? ' · ' + previewLabel(job) : '');
+    var sub = document.createElement('span');
+    sub.className = 'job-sub';
+    var subBits = [job.id];
+    if (job.duration_seconds) subBits.push(duration(job.duration_seconds));
+    if (job.width && job.height) subBits.push(job.width + '×' + job.height);
+    if (job.status === 'failed' && job.error) subBits.push(job.error);
+    sub.textContent = subBits.join(' · ');
+    var pctText = '';
+    if (job.status === 'processing') {
+      var pct = document.createElement('span');
+      pct.className = 'job-pct';
+      pct.setAttribute('data-testid', 'job-progress');
+      pct.dataset.progress = String(jobPercent(job));
+      pctText = jobPercent(job) + '%';
+      pct.textContent = ' · ' + pctText;
+      sub.appendChild(pct);
+    }
+    main.appendChild(title); main.appendChild(sub);
+    var time = document.createElement('time');
+    time.className = 'job-time';
+    time.dateTime = job.created_at || '';
+    time.title = job.created_at ? new Date(job.created_at).toLocaleString() : '';
+    time.textContent = ago(job.created_at);
+    b.appendChild(thumb); b.appendChild(chip); b.appendChild(main); b.appendChild(time);
+    b.setAttribute('aria-label', title.textContent + ', ' + chip.textContent + (pctText ? ' ' + pctText : '') + ', ' + time.textContent);
+    b.addEventListener('click', function () { openJob(job.id); });
+    li.appendChild(b);
+    return li;
+  }
+
+  /** The list entry of a job follows the same updates as the progress bar. */
+  function updateJobRow(job) {
+    var i = -1;
+    state.jobs.forEach(function (j, k) { if (j.id === job.id) i = k; });
+    if (i < 0) return;
+    state.jobs[i] = job;
+    var old = document.querySelector('.job[data-job-id="' + job.id + '"]');
+    if (!old) return;
+    var li = jobRow(job);
+    var focused = document.activeElement === old;
+    old.parentNode.replaceWith(li);
+    if (focused) li.firstChild.focus();
+    markCurrentInList();
+    queueThumbs();
   }
 
   function markCurrentInList() {
@@ -1539,7 +2101,7 @@
       stopFollowing();
       showJob(job);
       if (!TERMINAL[job.status]) follow(job.id);
-      $('result-title').scrollIntoView({ behavior: 'smooth', block: 'start' });
+      scrollToResult();
     }, function (err) { showAlert(err); });
   }
 
@@ -1568,6 +2130,9 @@
     $('key-forget').addEventListener('click', function () {
       save(STORE.key, null);
       save(STORE.job, null);
+      save(STORE.thumbs, null);
+      state.thumbs = {};
+      state.jobs = [];
       state.key = ''; state.keyOk = false;
       $('key-input').value = '';
       $('credits').hidden = true;
@@ -1588,7 +2153,7 @@
     $('key-chip').addEventListener('click', function () {
       compactKey(false);
       $('key-forget').hidden = !state.key;
-      $('key-card').scrollIntoView({ behavior: 'smooth', block: 'start' });
+      $('key-card').scrollIntoView({ behavior: scrollBehavior(), block: 'start' });
       $('key-input').focus({ preventScroll: true });
     });
 
@@ -1616,6 +2181,11 @@
       this.value = '';
     });
     $('upload-change').addEventListener('click', function () { $('file-input').click(); });
+    $('model-tip-use').addEventListener('click', function () {
+      setRadio('model', 'human');
+      onOptionsChanged();
+      $('model-human').focus();
+    });
 
     Array.prototype.forEach.call(document.querySelectorAll('input[name=model], input[name=format], input[name=bg], input[name=fit], input[name=anchor]'), function (el) {
       el.addEventListener('change', onOptionsChanged);
@@ -1673,7 +2243,7 @@
     $('run-full').addEventListener('click', function () { startJob(false); });
     $('cancel').addEventListener('click', cancelJob);
     $('again').addEventListener('click', function () {
-      document.querySelector('.workspace .card').scrollIntoView({ behavior: 'smooth', block: 'start' });
+      document.querySelector('.workspace .card').scrollIntoView({ behavior: scrollBehavior(), block: 'start' });
     });
     $('jobs-refresh').addEventListener('click', function () {
       if (!state.key) { showAlert({ code: 'missing_api_key', title: 'Enter your API key first.', detail: 'Your jobs are listed per key.' }); return; }
@@ -1685,12 +2255,13 @@
       b.addEventListener('click', function () {
         var bg = b.dataset.bg;
         state.previewBg = bg;
-        var box = $('result-box');
-        box.classList.remove('checker', 'bg-white', 'bg-black', 'bg-pink');
-        box.classList.add(bg === 'checker' ? 'checker' : 'bg-' + bg);
+        [$('result-box'), $('cmp-stage')].forEach(function (box) {
+          box.classList.remove('checker', 'bg-white', 'bg-black', 'bg-pink');
+          box.classList.add(bg === 'checker' ? 'checker' : 'bg-' + bg);
+        });
         Array.prototype.forEach.call(document.querySelectorAll('.bgbtn'), function (o) {
-          o.classList.toggle('is-on', o === b);
-          o.setAttribute('aria-pressed', String(o === b));
+          o.classList.toggle('is-on', o.dataset.bg === bg);
+          o.setAttribute('aria-pressed', String(o.dataset.bg === bg));
         });
       });
     });
@@ -1704,7 +2275,15 @@
   }
 
   function init() {
+    measureHeader();
+    window.addEventListener('resize', measureHeader);
+    if (window.ResizeObserver) {
+      new ResizeObserver(measureHeader).observe(document.querySelector('.topbar'));
+      new ResizeObserver(fitResultCard).observe(document.querySelector('.result-card'));
+    }
+    loadThumbCache();
     wire();
+    wireCompare();
     restoreOptions();
     onOptionsChanged();
     var key = load(STORE.key, '');

@@ -251,12 +251,26 @@
       const media = Object.entries(r.content || {}).map(([type, m]) => {
         const schema = m.schema ? deref(m.schema)[0] : null;
         const plain = !schema || (types(schema).join() === "string" && !schema.contentSchema && !m.schema.$ref);
-        return `<div class="d-chips"><span class="d-chip">${esc(type)}</span></div>${plain ? "" : treeBlock(m.schema)}`;
+        return `<div class="d-chips"><span class="d-chip">${esc(type)}</span></div>${plain ? "" : treeBlock(m.schema)}${examples(m, `${status} ${type}`)}`;
       }).join("");
       ok.push(`<div class="resp"><div class="resp-head"><span class="code ${statusClass(status)}">${esc(status)}</span><span>${mdInline(r.description || "")}</span></div>${media}<div class="d-chips" style="margin-top:6px"><span class="d">headers:</span>${headerChips(r.headers)}</div></div>`);
     }
     return `<div class="d-label">Responses</div>${ok.join("")}` +
       (errors.length ? `<div class="d-label">Errors (the <a href="#errors">Error</a> shape)</div><div class="d-chips">${errors.join("")}</div>` : "");
+  }
+
+  // A response's example(s) from the document: `example`, or `examples` by name.
+  function examples(media, label) {
+    const shown = [];
+    if (media.example !== undefined) shown.push(["", media.example]);
+    for (const [name, ex] of Object.entries(media.examples || {})) {
+      const resolved = deref(ex)[0];
+      if (resolved.value !== undefined) shown.push([resolved.summary || name, resolved.value]);
+    }
+    return shown.map(([title, value]) => {
+      const text = typeof value === "string" ? value : JSON.stringify(value, null, 2);
+      return `<div class="example-response" data-testid="example-response"><div class="d-label">Example response${title ? ` — ${esc(title)}` : ""}</div>${codeBlock(text, `example response ${label}`)}</div>`;
+    }).join("");
   }
 
   function operation(path, method, op) {
@@ -269,7 +283,167 @@
       ${responses(op)}
       <div class="d-label">Example</div>
       ${codeBlock(curl(path, method, op), `curl for ${method.toUpperCase()} ${path}`)}
+      ${tryIt(path, method, op)}
     </article>`;
+  }
+
+  /* ---------- try it ---------- */
+
+  // The web app keeps the API key in this browser under this name (app.js STORE.key).
+  const KEY_STORE = "vidmatte.apiKey";
+  const storedKey = () => {
+    try { return localStorage.getItem(KEY_STORE) || ""; } catch { return ""; }
+  };
+  const schemesOf = (op) => (op.security || doc.security || []).flatMap((req) => Object.keys(req));
+  const NOT_TRIED = new Set(["/", "/docs", "/assets/{name}"]);
+
+  // GET routes (except pages and the signed download) and creating a job.
+  function tryable(path, method, op) {
+    if (method === "post") return path === "/v1/jobs";
+    if (method !== "get" || NOT_TRIED.has(path)) return false;
+    return !(schemesOf(op).length === 0 && path.endsWith("/output"));
+  }
+
+  function keyNote() {
+    const key = storedKey();
+    if (key) return `Sends <code>X-Api-Key</code> …${esc(key.slice(-4))}, the key saved on <a href="./">the web app</a> in this browser.`;
+    return `No API key in this browser yet: enter it in step 1 of <a href="./#key-card">the web app</a> (it is kept in this browser), then come back. Without it this request answers 401.`;
+  }
+
+  function tryIt(path, method, op) {
+    if (!tryable(path, method, op)) return "";
+    const id = `${opId(path, method, op)}-try`;
+    const schemes = schemesOf(op);
+    const fields = (op.parameters || []).map((p) => deref(p)[0])
+      .filter((p) => p.in === "path" || p.in === "query")
+      .map((p) => {
+        const schema = deref(p.schema || {})[0];
+        const hint = Array.isArray(schema.enum) ? schema.enum.filter((v) => v !== null).join(" | ")
+          : schema.default !== undefined ? `default ${schema.default}` : p.in === "path" ? "required" : "optional";
+        return `<label class="try-field"><span><code>${esc(p.name)}</code> <span class="d">${esc(p.in)}${p.required ? ", required" : ""}</span></span>
+          <input type="text" data-param="${esc(p.name)}" data-in="${esc(p.in)}"${p.required ? " required" : ""} placeholder="${esc(hint)}" autocomplete="off" spellcheck="false"></label>`;
+      }).join("");
+    const admin = schemes.includes("AdminToken")
+      ? `<label class="try-field"><span><code>X-Admin-Token</code> <span class="d">not stored</span></span><input type="password" data-admin autocomplete="off"></label>` : "";
+    let body = "";
+    const content = (op.requestBody && op.requestBody.content) || {};
+    if (content["application/json"]) {
+      const sample = example(content["application/json"].schema || {}, "", 0, Boolean(op.requestBody.required));
+      body = `<label class="try-field try-body"><span>Request body <span class="d">JSON</span></span>
+        <textarea data-body rows="${Math.min(14, JSON.stringify(sample, null, 2).split("\n").length + 1)}" spellcheck="false">${esc(JSON.stringify(sample, null, 2))}</textarea></label>`;
+    }
+    const needsKey = schemes.includes("ApiKey");
+    return `<div class="try" data-testid="try" data-method="${esc(method)}" data-path="${esc(path)}">
+      <button type="button" class="btn-try" aria-expanded="false" aria-controls="${esc(id)}" data-testid="try-it">Try it</button>
+      <div class="try-panel" id="${esc(id)}" hidden>
+        ${needsKey ? `<p class="try-key" data-testid="try-key"></p>` : ""}
+        ${fields || admin || body ? `<div class="try-fields">${fields}${admin}${body}</div>` : ""}
+        <button type="button" class="btn-send" data-testid="try-send">Send ${esc(method.toUpperCase())} ${esc(path)}</button>
+        <div class="try-result" data-testid="try-result" aria-live="polite" hidden></div>
+      </div>
+    </div>`;
+  }
+
+  function openTry(button) {
+    const box = button.closest(".try");
+    const panel = box.querySelector(".try-panel");
+    const open = panel.hidden;
+    panel.hidden = !open;
+    button.setAttribute("aria-expanded", String(open));
+    button.textContent = open ? "Hide" : "Try it";
+    if (!open) return;
+    const note = box.querySelector(".try-key");
+    if (note) note.innerHTML = keyNote();
+    // Nothing to fill in: the request goes at once.
+    const first = box.querySelector("input[required], input, textarea");
+    if (!box.querySelector("input[required], [data-admin], textarea")) send(box);
+    else if (first) first.focus();
+  }
+
+  async function send(box) {
+    const method = box.dataset.method;
+    const path = box.dataset.path;
+    const out = box.querySelector(".try-result");
+    const button = box.querySelector(".btn-send");
+    const missing = [...box.querySelectorAll("input[required]")].find((i) => !i.value.trim());
+    out.hidden = false;
+    if (missing) {
+      out.innerHTML = `<p class="try-problem">Fill in <code>${esc(missing.dataset.param)}</code> first.</p>`;
+      missing.focus();
+      return;
+    }
+    let url = path.replace(/\{(\w+)\}/g, (_, name) => {
+      const input = box.querySelector(`input[data-in="path"][data-param="${name}"]`);
+      return encodeURIComponent(input ? input.value.trim() : "");
+    });
+    const query = [...box.querySelectorAll('input[data-in="query"]')].filter((i) => i.value.trim())
+      .map((i) => `${encodeURIComponent(i.dataset.param)}=${encodeURIComponent(i.value.trim())}`);
+    if (query.length) url += `?${query.join("&")}`;
+    const headers = { accept: "application/json" };
+    const key = storedKey();
+    const op = (doc.paths[path] || {})[method] || {};
+    if (schemesOf(op).includes("ApiKey") && key) headers["X-Api-Key"] = key;
+    const admin = box.querySelector("[data-admin]");
+    if (admin && admin.value) headers["X-Admin-Token"] = admin.value;
+    let body;
+    const area = box.querySelector("[data-body]");
+    if (area) {
+      try { body = JSON.stringify(JSON.parse(area.value)); } catch (error) {
+        out.innerHTML = `<p class="try-problem">The body isn't valid JSON: ${esc(error.message)}</p>`;
+        area.focus();
+        return;
+      }
+      headers["content-type"] = "application/json";
+    }
+    if (method === "post") headers["Idempotency-Key"] = `docs-${crypto.randomUUID ? crypto.randomUUID() : Date.now()}`;
+    button.disabled = true;
+    out.innerHTML = '<p class="d">Sending…</p>';
+    const started = performance.now();
+    const controller = new AbortController();
+    let text = "";
+    let response;
+    try {
+      response = await fetch(base + url, { method: method.toUpperCase(), headers, body, cache: "no-store", signal: controller.signal });
+      const type = response.headers.get("content-type") || "";
+      if (type.includes("text/event-stream")) {
+        // An event stream runs until the job ends: show its first few seconds.
+        const reader = response.body.getReader();
+        const decoder = new TextDecoder();
+        const stop = setTimeout(() => controller.abort(), 4000);
+        try {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            text += decoder.decode(value, { stream: true });
+            if (text.length > 16000) break;
+          }
+        } catch { /* stopped after 4 s */ }
+        clearTimeout(stop);
+        controller.abort();
+        text += "\n(the first seconds of the stream)";
+      } else if (/json/.test(type)) {
+        const raw = await response.text();
+        try { text = JSON.stringify(JSON.parse(raw), null, 2); } catch { text = raw; }
+      } else if (/^text\/|xml|javascript/.test(type) || !type) {
+        text = await response.text();
+        if (text.length > 20000) text = `${text.slice(0, 20000)}\n… (${text.length} characters in all)`;
+      } else {
+        const blob = await response.blob();
+        text = `(${blob.size} bytes of ${type})`;
+      }
+    } catch (error) {
+      out.innerHTML = `<p class="try-problem">The request did not get an answer: ${esc(error.message)}</p>`;
+      button.disabled = false;
+      return;
+    }
+    const ms = Math.round(performance.now() - started);
+    const headerLines = [...response.headers].map(([name, value]) => `${name}: ${value}`).join("\n");
+    out.dataset.status = String(response.status);
+    out.innerHTML = `<div class="resp-head"><span class="code ${statusClass(response.status)}" data-testid="try-status">${response.status}</span>
+        <span>${esc(response.statusText || "")} · ${ms} ms</span></div>
+      <pre class="try-body"><code data-testid="try-body">${esc(text)}</code></pre>
+      <details class="try-headers"><summary>Response headers</summary><pre><code>${esc(headerLines)}</code></pre></details>`;
+    button.disabled = false;
   }
 
   /* ---------- page sections ---------- */
@@ -384,7 +558,7 @@ def verify_vidmatte(raw: bytes, headers, webhook_secret: str) -> bool:
   function render() {
     const all = groups();
     const sections = all.map(({ tag, ops }) =>
-      `<section id="tag-${esc(tag.name)}" class="tag"><h2>${esc(tag.name)}</h2>${md(tag.description)}${ops.map(([p, m, o]) => operation(p, m, o)).join("")}</section>`);
+      `<section id="tag-${esc(tag.name)}" class="tag-group"><h2>${esc(tag.name)}</h2>${md(tag.description)}${ops.map(([p, m, o]) => operation(p, m, o)).join("")}</section>`);
     $("#content").innerHTML = overview() + errorsSection() + sections.join("") + webhooksSection();
 
     const toc = [`<h4>Guide</h4><a href="#overview">Overview</a><a href="#errors">Errors</a>${doc.webhooks ? '<a href="#webhooks">Webhooks</a>' : ""}`];
@@ -409,7 +583,7 @@ def verify_vidmatte(raw: bytes, headers, webhook_secret: str) -> bool:
       const link = document.querySelector(`#toc-list a[data-for="${article.id}"]`);
       if (link) link.hidden = !show;
     });
-    document.querySelectorAll("section.tag").forEach((section) => {
+    document.querySelectorAll("section.tag-group").forEach((section) => {
       section.hidden = !section.querySelector("article.op:not([hidden])");
     });
   }
@@ -434,6 +608,8 @@ def verify_vidmatte(raw: bytes, headers, webhook_secret: str) -> bool:
     const button = event.target.closest("button");
     if (!button) return;
     if (button.classList.contains("copy")) copy(button);
+    if (button.classList.contains("btn-try")) openTry(button);
+    if (button.classList.contains("btn-send")) send(button.closest(".try"));
     if (button.dataset.tab) {
       button.parentElement.querySelectorAll("button").forEach((b) => {
         const on = b === button;

@@ -251,8 +251,9 @@ pub(super) struct EndToEnd {
 
 const STAGES: [&str; 4] = ["decode", "segment", "composite", "encode"];
 
-fn seconds(duration: &serde_json::Value) -> f64 {
-    duration["secs"].as_f64().unwrap_or(0.0) + duration["nanos"].as_f64().unwrap_or(0.0) / 1e9
+/// A report's seconds, 0 when absent.
+fn seconds(value: &serde_json::Value) -> f64 {
+    value.as_f64().unwrap_or(0.0)
 }
 
 impl EndToEnd {
@@ -281,6 +282,7 @@ pub(super) fn end_to_end(
     let status = Command::new(std::env::current_exe()?)
         .arg("process")
         .arg(input)
+        .arg("-y")
         .arg("-o")
         .arg(&output)
         .args([
@@ -309,8 +311,8 @@ pub(super) fn end_to_end(
     let stages = &doc["report"]["stages"];
     Ok(EndToEnd {
         frames: doc["report"]["frames"].as_u64().unwrap_or(0),
-        seconds: seconds(&doc["report"]["elapsed"]),
-        busy: STAGES.map(|name| seconds(&stages[name])),
+        seconds: seconds(&doc["report"]["elapsed_seconds"]),
+        busy: STAGES.map(|name| seconds(&stages[format!("{name}_seconds")])),
         fps: doc["fps"].as_f64().unwrap_or(0.0),
         wall_seconds,
         peak_rss: doc["peak_rss_bytes"].as_u64().unwrap_or(0),

@@ -1,8 +1,12 @@
 // Browser test of the web page at `/`: a real Chromium drives the page against
 // a running `vidmatte serve`, uploads a real clip, processes it with a real
-// model and checks the result really is transparent and downloads as WebM;
-// then checks the placement drawing and runs a 3-second preview with a
-// blurred background.
+// model and checks the result really is transparent and downloads as WebM,
+// with the progress bar and the recent-jobs row agreeing while it runs, a
+// before/after slider with zoom, a thumbnail in the list and the model's
+// measured speed; then checks the placement drawing, runs a 3-second preview
+// with a blurred background, the page on a phone (touch wording, scrolling to
+// the result under the sticky header), a file that is not a video, and
+// "Try it" on /docs.
 //
 //   node crates/cli/tests/browser/page.cjs <base_url> <api_key> <clip_path> <download_dir>
 //
@@ -22,8 +26,9 @@ if (!baseArg || !apiKey || !clipPath || !downloadDir) {
 }
 const base = baseArg.replace(/\/+$/, '') + '/';
 const PROCESS_TIMEOUT_MS = Number(process.env.VIDMATTE_BROWSER_TIMEOUT_MS || 240000);
-// Two jobs are processed: the full run and the preview.
-const OVERALL_TIMEOUT_MS = 2 * PROCESS_TIMEOUT_MS + 180000;
+// Two jobs are processed (the full run and the preview) and a third, on the
+// phone, is canceled as soon as it starts.
+const OVERALL_TIMEOUT_MS = 3 * PROCESS_TIMEOUT_MS + 180000;
 
 let browser = null;
 let page = null;
@@ -110,6 +115,28 @@ async function main() {
   check(await page.inputValue('[data-testid=key-input]') === apiKey, 'the key was not remembered');
   await page.waitForSelector('[data-testid=credits]:not([hidden])', { timeout: 10000 });
 
+  // ---- people: the model picker points at Human.
+  step = 'the Human tip';
+  const tip = page.locator('[data-testid=model-tip]');
+  check(await tip.isVisible(), 'no tip about the Human model next to the model choice');
+  const tipText = (await tip.innerText()).replace(/\s+/g, ' ').trim();
+  check(/people/i.test(tipText) && /human/i.test(tipText), `the model tip reads: ${tipText}`);
+
+  // ---- a file of random bytes named .mp4: one message, the server's.
+  step = 'a file that is not a video';
+  const junk = path.join(downloadDir, 'junk.mp4');
+  fs.writeFileSync(junk, require('crypto').randomBytes(64 * 1024));
+  await page.setInputFiles('[data-testid=file-input]', junk);
+  await page.waitForSelector('[data-testid=upload].failed', { timeout: 60000 });
+  // The browser has given up on playing it too (its preview is gone) before the texts are read.
+  await page.waitForFunction(() => !document.getElementById('input-video'), null, { timeout: 30000, polling: 100 });
+  const junkTexts = await page.evaluate(() => {
+    const text = document.body.innerText; // rendered text only: hidden elements don't count
+    return { local: /may still read it/i.test(text), server: /isn.t a video this server can read/i.test(text) };
+  });
+  check(junkTexts.server && !junkTexts.local,
+    `a junk .mp4 should show only the server's answer: ${JSON.stringify(junkTexts)}`);
+
   // ---- options: light, webm, transparent.
   step = 'choose options';
   await page.click('[data-testid=model-light]');
@@ -126,6 +153,7 @@ async function main() {
   const uploadStart = Date.now();
   await page.setInputFiles('[data-testid=file-input]', clipPath);
   await page.waitForSelector('#input-video', { timeout: 10000 });
+  check(!/isn.t a video/i.test(await page.locator('[data-testid=errors]').innerText()), 'the junk file\'s message stayed after a real video was chosen');
   await page.waitForSelector('[data-testid=upload].done, [data-testid=upload].failed', { timeout: 60000 });
   check(await page.locator('[data-testid=upload].done').count() === 1,
     `upload failed: ${await page.locator('[data-testid=upload-detail]').innerText()}`);
@@ -145,11 +173,32 @@ async function main() {
   step = 'wait for completion';
   const seenProgress = new Set();
   const seenStages = new Set();
+  // The bar and the job's row in the list, read in one go: the same number.
+  const progressPairs = [];
   for (;;) {
-    const st = await page.getAttribute('[data-testid=job-status]', 'data-status');
-    const pct = await page.getAttribute('#job-bar', 'aria-valuenow');
+    const snap = await page.evaluate((id) => {
+      const chip = document.querySelector('[data-testid=job-status]');
+      const row = document.querySelector(`[data-testid=job-item][data-job-id="${id}"]`);
+      const rowPct = row && row.querySelector('[data-testid=job-progress]');
+      return {
+        status: chip.dataset.status,
+        bar: document.getElementById('job-bar').getAttribute('aria-valuenow'),
+        barText: document.getElementById('progress-pct').textContent,
+        rowStatus: row ? row.dataset.status : null,
+        row: rowPct ? rowPct.dataset.progress : null,
+        rowText: rowPct ? rowPct.textContent : null,
+      };
+    }, jobId);
+    const st = snap.status;
+    const pct = snap.bar;
     seenProgress.add(pct);
     seenStages.add(await page.locator('[data-testid=stage-text]').innerText());
+    if (st === 'processing' && snap.rowStatus) {
+      check(snap.rowStatus === st, `the list says ${snap.rowStatus} while the progress says ${st}`);
+      check(snap.row === pct && snap.rowText.includes(`${pct}%`) && snap.barText === `${pct}%`,
+        `the progress bar and the list disagree: ${JSON.stringify(snap)}`);
+      progressPairs.push(Number(pct));
+    }
     if (st === 'completed') break;
     if (st === 'failed' || st === 'canceled') {
       throw new Error(`the job ended ${st}: ${(await page.locator('[data-testid=job-error]').innerText()).trim()}`);
@@ -161,10 +210,66 @@ async function main() {
   }
   const processingMs = Date.now() - processStart;
   check(requests.some((u) => u.includes(`/v1/jobs/${jobId}/events`)), 'the page never opened the event stream');
+  check(progressPairs.length > 0, 'the bar and the list were never compared while the job ran');
+
+  // ---- before / after: one frame of both, a divider, zoom.
+  step = 'before/after slider';
+  await page.waitForSelector('[data-testid=compare][data-ready=true]', { state: 'visible', timeout: 30000 });
+  const cmpState = () => page.evaluate(() => {
+    const after = document.querySelector('[data-testid=compare-after]');
+    const before = document.querySelector('[data-testid=compare-before]');
+    const stage = document.querySelector('[data-testid=compare-stage]');
+    const vi = document.querySelector('[data-testid=compare-input]');
+    const vr = document.querySelector('[data-testid=compare-result]');
+    const layers = [...stage.querySelectorAll('.cmp-layer')].map((l) => getComputedStyle(l).transform);
+    return {
+      afterClip: getComputedStyle(after).clipPath, beforeClip: getComputedStyle(before).clipPath,
+      split: stage.dataset.split, zoom: stage.dataset.zoom, layers,
+      stageBg: getComputedStyle(stage).backgroundImage,
+      input: { t: vi.currentTime, paused: vi.paused, ready: vi.readyState, w: vi.videoWidth },
+      result: { t: vr.currentTime, paused: vr.paused, ready: vr.readyState, w: vr.videoWidth },
+      slider: document.querySelector('[data-testid=compare-slider]').value,
+    };
+  });
+  const cmp0 = await cmpState();
+  check(cmp0.input.w > 0 && cmp0.result.w > 0 && cmp0.input.ready >= 2 && cmp0.result.ready >= 2,
+    `the before/after videos are not loaded: ${JSON.stringify(cmp0)}`);
+  check(cmp0.input.paused && cmp0.result.paused && Math.abs(cmp0.input.t - cmp0.result.t) < 0.05,
+    `before and after are not on the same frame: ${JSON.stringify(cmp0)}`);
+  check(/gradient/.test(cmp0.stageBg), `the result is not over a checkerboard in the comparison: ${cmp0.stageBg}`);
+  check(cmp0.split === '50' && /50%/.test(cmp0.afterClip), `the divider does not start in the middle: ${JSON.stringify(cmp0)}`);
+  await page.focus('[data-testid=compare-slider]');
+  await page.keyboard.press('Home');
+  await page.waitForFunction(() => document.querySelector('[data-testid=compare-stage]').dataset.split === '0', null, { timeout: 5000 });
+  const cmp1 = await cmpState();
+  check(cmp1.afterClip !== cmp0.afterClip && cmp1.beforeClip !== cmp0.beforeClip,
+    `moving the divider did not change the clipping: ${cmp0.afterClip} -> ${cmp1.afterClip}`);
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => document.querySelector('[data-testid=compare-stage]').dataset.split !== '0', null, { timeout: 5000 });
+  const cmp2 = await cmpState();
+  check(Number(cmp2.split) > 0 && cmp2.afterClip !== cmp1.afterClip, `the divider does not follow the arrow keys: ${JSON.stringify(cmp2)}`);
+  await page.click('[data-testid=zoom-2]');
+  const cmp3 = await cmpState();
+  check(cmp3.zoom === '2' && cmp3.layers.every((t) => /^matrix\(2, 0, 0, 2,/.test(t)) && cmp3.layers[0] === cmp3.layers[1],
+    `zoom 2× does not scale both pictures alike: ${JSON.stringify(cmp3.layers)}`);
+  // Drag to pan: both pictures move together.
+  const box = await page.locator('[data-testid=compare-stage]').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 40, box.y + box.height / 2 + 25, { steps: 4 });
+  await page.mouse.up();
+  const cmp4 = await cmpState();
+  check(cmp4.layers[0] !== cmp3.layers[0] && cmp4.layers[0] === cmp4.layers[1] && cmp4.split === cmp2.split,
+    `dragging the zoomed picture does not pan it: ${JSON.stringify({ before: cmp3.layers, after: cmp4.layers, split: cmp4.split })}`);
+  await page.click('[data-testid=zoom-4]');
+  check((await cmpState()).layers.every((t) => /^matrix\(4, 0, 0, 4,/.test(t)), 'zoom 4× does not scale the pictures');
+  await page.click('[data-testid=zoom-1]');
+  check((await cmpState()).zoom === '1', 'zoom does not go back to 1×');
 
   // ---- the preview is really transparent: read pixels back through a canvas.
   step = 'check the preview for transparency';
-  await page.waitForSelector('[data-testid=result-video]', { timeout: 15000 });
+  // In the side-by-side view (the before/after view is shown first).
+  await page.waitForSelector('[data-testid=result-video]', { state: 'attached', timeout: 15000 });
   const boxBg = await page.$eval('[data-testid=result-preview]', (el) => getComputedStyle(el).backgroundImage);
   check(/gradient/.test(boxBg), `the result is not shown over a checkerboard (background-image: ${boxBg})`);
   const pixels = await page.evaluate(async () => {
@@ -227,6 +332,26 @@ async function main() {
   await item.waitFor({ state: 'visible', timeout: 15000 });
   const itemText = (await item.innerText()).replace(/\s+/g, ' ');
   check(/done/i.test(itemText) && /light/i.test(itemText) && /webm/i.test(itemText), `the list entry reads: ${itemText}`);
+
+  step = 'the finished job has a thumbnail';
+  await item.locator('[data-testid=job-thumb]').waitFor({ state: 'visible', timeout: 30000 });
+  const thumb = await item.locator('[data-testid=job-thumb]').evaluate((img) => ({
+    complete: img.complete, w: img.naturalWidth, h: img.naturalHeight, shownW: img.getBoundingClientRect().width,
+  }));
+  check(thumb.complete && thumb.w > 0 && thumb.h > 0 && thumb.shownW > 0, `the thumbnail is not drawn: ${JSON.stringify(thumb)}`);
+
+  step = 'the measured speed of the model';
+  const modelsRes = await page.request.get(`${base}v1/models`, { headers: { 'X-Api-Key': apiKey } });
+  let speed = null;
+  if (modelsRes.status() === 404) {
+    // An older server without GET /v1/models: no speeds shown.
+    check(await page.locator('[data-testid=speed-light]').isHidden(), 'a speed shows without GET /v1/models');
+  } else {
+    check(modelsRes.ok(), `GET /v1/models answered ${modelsRes.status()}`);
+    await page.waitForFunction(() => /\d\s*fps/.test(document.querySelector('[data-testid=speed-light]').textContent), null, { timeout: 20000, polling: 250 });
+    speed = (await page.locator('[data-testid=speed-light]').innerText()).trim();
+    check(/speed on this server/i.test(await page.locator('[data-testid=model-hint]').innerText()), 'the model hint does not say the speed');
+  }
 
   // ---- placement: the drawing puts the subject where the server will.
   // 640x360 canvas, bottom-center, scale 0.5: fitted inside the canvas
@@ -339,6 +464,65 @@ async function main() {
   const previewItemText = (await previewItem.innerText()).replace(/\s+/g, ' ');
   check(/done/i.test(previewItemText) && /preview/i.test(previewItemText), `the preview's list entry reads: ${previewItemText}`);
 
+  // ---- on a phone: touch wording, and the result's heading clear of the sticky header.
+  step = 'phone: open the page';
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  await phone.addInitScript((key) => {
+    try { if (!sessionStorage.getItem('seeded')) { localStorage.setItem('vidmatte.apiKey', key); sessionStorage.setItem('seeded', '1'); } } catch (_) { /* ignore */ }
+  }, apiKey);
+  const mobile = await phone.newPage();
+  mobile.on('pageerror', (e) => pageErrors.push(`phone: ${String(e && e.message || e)}`));
+  await mobile.goto(base, { waitUntil: 'load' });
+  await mobile.waitForSelector('[data-testid=key-status].ok', { timeout: 15000 });
+  const dropText = (await mobile.locator('[data-testid=drop-title]').innerText()).replace(/\s+/g, ' ').trim();
+  check(/choose a video/i.test(dropText) && !/drop/i.test(dropText), `the drop zone on a phone reads: ${dropText}`);
+  step = 'phone: start a job';
+  await mobile.click('[data-testid=model-light]');
+  await mobile.setInputFiles('[data-testid=file-input]', clipPath);
+  await mobile.waitForSelector('[data-testid=upload].done', { timeout: 60000 });
+  await mobile.waitForSelector('[data-testid=start]:not([disabled])', { timeout: 10000 });
+  await mobile.click('[data-testid=start]');
+  await mobile.waitForSelector('[data-testid=job-status][data-job-id]', { timeout: 30000 });
+  step = 'phone: the result under the header';
+  // Wait for the scroll to end (the same position a few times in a row) near the result.
+  await mobile.waitForFunction(() => {
+    const s = window.__settle || (window.__settle = { y: -1, n: 0 });
+    if (Math.abs(window.scrollY - s.y) < 1) s.n++; else { s.y = window.scrollY; s.n = 0; }
+    const top = document.getElementById('result-title').getBoundingClientRect().top;
+    return s.n >= 3 && top >= -5 && top < window.innerHeight / 2;
+  }, null, { timeout: 15000, polling: 150 });
+  const scrolled = await mobile.evaluate(() => ({
+    title: document.getElementById('result-title').getBoundingClientRect().top,
+    header: document.querySelector('.topbar').getBoundingClientRect().bottom,
+    scrollY: window.scrollY,
+  }));
+  check(scrolled.scrollY > 0 && scrolled.title >= scrolled.header,
+    `the result's heading is under the sticky header: ${JSON.stringify(scrolled)}`);
+  // The job itself is not needed: cancel it if it still runs.
+  const phoneJob = await mobile.getAttribute('[data-testid=job-status]', 'data-job-id');
+  if (await mobile.locator('[data-testid=cancel]').isVisible()) await mobile.click('[data-testid=cancel]').catch(() => {});
+  await mobile.waitForFunction(() => ['completed', 'failed', 'canceled'].includes(document.querySelector('[data-testid=job-status]').dataset.status),
+    null, { timeout: PROCESS_TIMEOUT_MS, polling: 250 });
+  await phone.close();
+
+  // ---- the docs: Try it with the key this browser holds.
+  step = 'docs: try it';
+  const docsPage = await context.newPage();
+  docsPage.on('pageerror', (e) => pageErrors.push(`docs: ${String(e && e.message || e)}`));
+  await docsPage.goto(`${base}docs`, { waitUntil: 'load' });
+  const tryCredits = docsPage.locator('[data-testid=try][data-method=get][data-path="/v1/credits"]');
+  await tryCredits.waitFor({ state: 'attached', timeout: 15000 });
+  await tryCredits.locator('[data-testid=try-it]').click();
+  const keyNote = await tryCredits.locator('[data-testid=try-key]').innerText();
+  check(keyNote.includes(apiKey.slice(-4)), `the docs don't say which key they send: ${keyNote}`);
+  await tryCredits.locator('[data-testid=try-status]').waitFor({ state: 'visible', timeout: 15000 });
+  const tryStatus = (await tryCredits.locator('[data-testid=try-status]').innerText()).trim();
+  const tryBody = await tryCredits.locator('[data-testid=try-body]').innerText();
+  let tryJson = null;
+  try { tryJson = JSON.parse(tryBody); } catch (_) { /* checked below */ }
+  check(tryStatus === '200' && tryJson && typeof tryJson === 'object', `Try it on GET /v1/credits showed ${tryStatus}: ${tryBody.slice(0, 300)}`);
+  await docsPage.close();
+
   step = 'screenshots';
   // The placement controls open, to see them in the screenshots and on a phone.
   await page.check('[data-testid=comp-on]');
@@ -359,6 +543,13 @@ async function main() {
     processing_ms: processingMs,
     total_ms: ms(),
     progress_values_seen: seenProgress.size,
+    progress_compared: { times: progressPairs.length, values: [...new Set(progressPairs)].length },
+    compare: { split_after_keys: cmp2.split, clip: cmp2.afterClip, zoom2: cmp3.layers[0] },
+    thumbnail: thumb,
+    light_speed: speed,
+    phone_scroll: scrolled,
+    phone_job: phoneJob,
+    docs_try: { status: tryStatus, keys: Object.keys(tryJson || {}) },
     stages_seen: [...seenStages],
     preview: pixels,
     download: { file, bytes: bytes.length, magic },
