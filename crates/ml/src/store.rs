@@ -45,6 +45,16 @@ impl ModelKind {
         }
     }
 
+    /// What to pick it for, in a few words (the web page shows them).
+    pub fn best_for(self) -> &'static str {
+        match self {
+            Self::Original => "any subject: objects, animals, products, and people in them",
+            Self::Light => "small machines; any salient subject, roughly",
+            Self::Human => "videos of people: the sharpest hair and edges, and the fastest",
+            Self::Pro => "keeping only what a text prompt names",
+        }
+    }
+
     /// The weight files the model needs.
     pub fn files(self) -> &'static [&'static ModelFile] {
         match self {

@@ -59,6 +59,7 @@ impl JobView {
             "status": job.status.reported(),
             "stage": job.status.reported_stage(job.stage),
             "progress": job.progress,
+            "queue_position": null,
             "model": job.model,
             "text_prompt": job.text_prompt,
             "output_format": job.output_format,

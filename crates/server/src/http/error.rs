@@ -16,6 +16,9 @@ pub struct ApiError {
     pub message: String,
     pub param: Option<String>,
     pub retry_after: Option<u64>,
+    /// More about the state that caused it (e.g. a job's progress), added
+    /// to the error object as it is.
+    pub details: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -26,7 +29,14 @@ impl ApiError {
             message: message.into(),
             param: None,
             retry_after: None,
+            details: None,
         }
+    }
+
+    /// Adds `details`' fields to the error object.
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
     }
 
     pub fn invalid(param: impl Into<String>, message: impl Into<String>) -> Self {
@@ -115,6 +125,11 @@ impl IntoResponse for ApiError {
         });
         if let Some(param) = &self.param {
             error["param"] = json!(param);
+        }
+        if let Some(serde_json::Value::Object(details)) = self.details {
+            for (name, value) in details {
+                error[name.as_str()] = value;
+            }
         }
         let mut response = (
             self.status,

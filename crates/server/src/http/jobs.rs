@@ -125,7 +125,10 @@ pub async fn create_job(
     } else {
         "Draft job created"
     };
-    Ok((StatusCode::CREATED, Json(with_envelope(app, &row, message))))
+    Ok((
+        StatusCode::CREATED,
+        Json(with_envelope(app, &row, message).await?),
+    ))
 }
 
 /// A background picture or clip given as an upload must be one of the
@@ -165,9 +168,27 @@ fn warnings_json(settings: &JobSettings) -> String {
     serde_json::to_string(&settings.warnings()).unwrap_or_else(|_| "[]".into())
 }
 
-fn with_envelope(app: &AppState, row: &crate::store::JobRow, message: &str) -> Value {
-    let job = app.view.job(row);
-    json!({"success": true, "id": row.id, "status": row.status.reported(), "message": message, "job": job})
+async fn with_envelope(
+    app: &AppState,
+    row: &crate::store::JobRow,
+    message: &str,
+) -> ApiResult<Value> {
+    super::request_id::record_job(&row.id);
+    let job = job_view(app, row).await?;
+    Ok(
+        json!({"success": true, "id": row.id, "status": row.status.reported(), "message": message, "job": job}),
+    )
+}
+
+/// The job object with its `queue_position` while it waits (1 starts
+/// next): a new job reads `status: processing` with `stage: queued`.
+pub(super) async fn job_view(app: &AppState, row: &crate::store::JobRow) -> ApiResult<Value> {
+    let mut job = app.view.job(row);
+    if row.status == JobStatus::Processing && row.stage == Stage::Queued {
+        let queued_at = row.queued_at.unwrap_or(row.created_at);
+        job["queue_position"] = json!(app.store.queue_position(queued_at).await?);
+    }
+    Ok(job)
 }
 
 /// The caller's job, or 404 (also for another key's job: never 403).
@@ -188,7 +209,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let job = owned_job(&app, &id, key.id).await?;
-    Ok(Json(app.view.job(&job)))
+    Ok(Json(job_view(&app, &job).await?))
 }
 
 #[derive(Deserialize)]
@@ -214,7 +235,10 @@ pub async fn list(
     }
     let status = query.status.as_deref().map(list_filter).transpose()?;
     let (rows, total) = app.store.list_jobs(key.id, status, limit, offset).await?;
-    let jobs: Vec<Value> = rows.iter().map(|r| app.view.job(r)).collect();
+    let mut jobs: Vec<Value> = Vec::with_capacity(rows.len());
+    for row in &rows {
+        jobs.push(job_view(&app, row).await?);
+    }
     Ok(Json(json!({
         "success": true, "jobs": jobs, "total": total, "limit": limit, "offset": offset,
         "has_more": offset + (rows.len() as i64) < total,
@@ -300,7 +324,9 @@ pub async fn start(
         .map_err(ApiError::insufficient)?
         .ok_or_else(|| ApiError::invalid_state("job is no longer a draft"))?;
     app.queued.notify_one();
-    Ok(Json(with_envelope(&app, &row, "Job started and queued")))
+    Ok(Json(
+        with_envelope(&app, &row, "Job started and queued").await?,
+    ))
 }
 
 pub async fn cancel(
@@ -328,7 +354,7 @@ pub async fn cancel(
     } else {
         "Cancel requested; the job stops within seconds"
     };
-    Ok(Json(with_envelope(&app, &row, message)))
+    Ok(Json(with_envelope(&app, &row, message).await?))
 }
 
 /// Server-sent events: `progress` when stage/progress move, `status` when the
@@ -367,7 +393,9 @@ pub async fn events(
             let changed_status = previous.as_ref().is_none_or(|p| p.0 != now.0);
             let moved = previous.as_ref() != Some(&now);
             if moved {
-                let data = w.app.view.job(&job);
+                let Ok(data) = job_view(&w.app, &job).await else {
+                    return None;
+                };
                 let event = if changed_status { "status" } else { "progress" };
                 w.done = job.is_terminal();
                 let event = Event::default().event(event).data(data.to_string());

@@ -26,11 +26,16 @@ pub async fn download(
 ) -> ApiResult<Json<Value>> {
     let job = super::jobs::owned_job(&app, &id, key.id).await?;
     if job.status != crate::store::JobStatus::Completed || job.output_path.is_none() {
+        let (status, stage) = (job.status.reported(), job.status.reported_stage(job.stage));
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid_state",
-            "Job not completed",
-        ));
+            format!(
+                "Job not completed: {status}, stage {stage}, {}% done",
+                job.progress
+            ),
+        )
+        .with_details(json!({"status": status, "stage": stage, "progress": job.progress})));
     }
     let expires = now_ms() / 1000 + app.config.output_url_ttl_seconds;
     Ok(Json(

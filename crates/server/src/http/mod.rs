@@ -45,6 +45,7 @@ pub fn router(app: AppState) -> Router {
         .route("/v1/jobs/{id}/events", get(jobs::events))
         .route("/v1/jobs/{id}/output", get(outputs::download))
         .route("/v1/credits", get(ops::credits))
+        .route("/v1/models", get(ops::models))
         .route("/v1/usage/summary", get(ops::usage_summary))
         .route("/v1/usage/events", get(ops::usage_events))
         .route("/v1/admin/config", get(admin::config))
@@ -93,6 +94,50 @@ pub fn worker_router(app: AppState) -> Router {
         .with_state(app)
 }
 
+/// The routes a rate limit can refuse, for their zero series.
+const LIMITED_ROUTES: &[&str] = &[
+    "/v1/uploads",
+    "/v1/jobs",
+    "/v1/jobs/{id}",
+    "/v1/jobs/{id}/start",
+    "/v1/jobs/{id}/cancel",
+    "/v1/jobs/{id}/events",
+    "/v1/jobs/{id}/output",
+    "/v1/credits",
+    "/v1/models",
+    "/v1/usage/summary",
+    "/v1/usage/events",
+    "/api/upload",
+    "/api/process",
+    "/api/download/{job_id}",
+    "/api/pricing",
+];
+
+/// Counters that only move on an event (a refusal, a webhook, a finished
+/// job) start at zero, so dashboards show 0 rather than "no data".
+fn zero_series() {
+    for route in LIMITED_ROUTES {
+        metrics::counter!("vidmatte_rate_limited_total", "route" => *route).increment(0);
+    }
+    for event in ["job.started", "job.completed", "job.failed"] {
+        for outcome in ["sent", "retry", "failed"] {
+            metrics::counter!("vidmatte_webhook_deliveries_total", "event" => event, "outcome" => outcome)
+                .increment(0);
+        }
+    }
+    for model in vidmatte_ml::ModelKind::ALL {
+        let model = model.as_str();
+        for outcome in ["completed", "failed", "canceled", "requeued", "lease_lost"] {
+            metrics::counter!("vidmatte_jobs_finished_total", "model" => model, "outcome" => outcome)
+                .increment(0);
+        }
+        metrics::counter!("vidmatte_credits_charged_total", "model" => model).increment(0);
+        metrics::counter!("vidmatte_frames_processed_total", "model" => model).increment(0);
+    }
+    let _ = metrics::histogram!("vidmatte_webhook_delivery_seconds");
+    let _ = metrics::histogram!("vidmatte_webhook_first_attempt_delay_seconds");
+}
+
 /// The process-wide Prometheus recorder (installed once).
 pub fn metrics_handle() -> PrometheusHandle {
     static HANDLE: std::sync::OnceLock<PrometheusHandle> = std::sync::OnceLock::new();
@@ -109,7 +154,9 @@ pub fn metrics_handle() -> PrometheusHandle {
                 .build_recorder();
             let handle = recorder.handle();
             // A second install (tests building several apps) keeps the first.
-            let _ = metrics::set_global_recorder(recorder);
+            if metrics::set_global_recorder(recorder).is_ok() {
+                zero_series();
+            }
             handle
         })
         .clone()

@@ -6,6 +6,7 @@
 //! response and the rate-limit headers. Enumerations (models, formats,
 //! webhook events, prices) come from the code that enforces them.
 
+mod examples;
 mod requests;
 mod responses;
 mod routes;
@@ -35,7 +36,7 @@ pub fn document(public_url: &str) -> Value {
         // The router's order, for readers (JSON objects here are sorted by key).
         item[method]["x-order"] = json!(order);
     }
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
         "info": {
@@ -51,7 +52,9 @@ pub fn document(public_url: &str) -> Value {
         "paths": paths,
         "webhooks": webhooks::webhooks(),
         "components": schemas::components(),
-    })
+    });
+    examples::add(&mut doc);
+    doc
 }
 
 const INTRO: &str = "Upload a video (or name an http(s) URL), create a job, poll it (or \

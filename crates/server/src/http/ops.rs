@@ -12,6 +12,32 @@ use super::error::{ApiError, ApiResult};
 use crate::clock::now_ms;
 use crate::AppState;
 
+/// The models, whether this server has their files, what they are best
+/// for, and this server's own measured speed: frames over the seconds from
+/// a worker starting each completed job to its completion (fetch, decode,
+/// model, encode, store), summed over that model's completed jobs.
+pub async fn models(State(app): State<AppState>, Caller(_key): Caller) -> ApiResult<Json<Value>> {
+    let speeds = app.store.model_speeds().await?;
+    let runtime = app.models.status(&ModelFile::RUNTIME).present;
+    let models: Vec<Value> = ModelKind::ALL
+        .into_iter()
+        .map(|model| {
+            let measured = speeds.iter().find(|(m, ..)| m == model.as_str());
+            let (jobs, frames, seconds) = measured.map_or((0, 0, 0.0), |(_, j, f, s)| (*j, *f, *s));
+            json!({
+                "model": model.as_str(),
+                "description": model.description(),
+                "best_for": model.best_for(),
+                "available": runtime && model.files().iter().all(|f| app.models.status(f).present),
+                "measured_fps": (jobs > 0 && seconds > 0.0).then(|| (frames as f64 / seconds * 100.0).round() / 100.0),
+                "jobs_measured": jobs,
+                "frames_measured": frames,
+            })
+        })
+        .collect();
+    Ok(Json(json!({"success": true, "models": models})))
+}
+
 pub async fn health() -> Json<Value> {
     Json(json!({"success": true, "status": "ok"}))
 }

@@ -1,6 +1,7 @@
 //! Request ids: one per request (`req_<ulid>`), in the `X-Request-Id`
 //! response header, on every log line of the request (a tracing span) and in
-//! every error body (a task-local the error type reads).
+//! every error body (a task-local the error type reads), with the `job_id`
+//! of a job's routes and of a job just created.
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::HeaderValue;
@@ -16,6 +17,23 @@ pub fn current_request_id() -> String {
     REQUEST_ID.try_with(Clone::clone).unwrap_or_default()
 }
 
+/// The job a route's path names (`/v1/jobs/{id}/…`, `/api/download/{job_id}`).
+fn job_in_path<'a>(route: &str, path: &'a str) -> Option<&'a str> {
+    if !route.contains("/jobs/") && !route.starts_with("/api/download/") {
+        return None;
+    }
+    route
+        .split('/')
+        .zip(path.split('/'))
+        .find(|(template, _)| matches!(*template, "{id}" | "{job_id}"))
+        .map(|(_, value)| value)
+}
+
+/// Puts a job made by this request (a create) on its log lines from here on.
+pub fn record_job(job_id: &str) {
+    tracing::Span::current().record("job_id", tracing::field::display(job_id));
+}
+
 pub async fn middleware(request: Request, next: Next) -> Response {
     let id = format!("req_{}", ulid::Ulid::new());
     let route = request
@@ -24,7 +42,16 @@ pub async fn middleware(request: Request, next: Next) -> Response {
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".into());
     let method = request.method().clone();
-    let span = tracing::info_span!("request", request_id = %id, %method, route = %route);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        %method,
+        route = %route,
+        job_id = tracing::field::Empty
+    );
+    if let Some(job) = job_in_path(&route, request.uri().path()) {
+        span.record("job_id", tracing::field::display(job));
+    }
     let started = std::time::Instant::now();
     let mut response = REQUEST_ID
         .scope(
@@ -42,4 +69,27 @@ pub async fn middleware(request: Request, next: Next) -> Response {
         response.headers_mut().insert("x-request-id", value);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::job_in_path;
+
+    #[test]
+    fn a_jobs_routes_name_it() {
+        assert_eq!(
+            job_in_path("/v1/jobs/{id}", "/v1/jobs/job_1"),
+            Some("job_1")
+        );
+        assert_eq!(
+            job_in_path("/v1/jobs/{id}/events", "/v1/jobs/job_2/events"),
+            Some("job_2")
+        );
+        assert_eq!(
+            job_in_path("/api/download/{job_id}", "/api/download/job_3"),
+            Some("job_3")
+        );
+        assert_eq!(job_in_path("/v1/jobs", "/v1/jobs"), None);
+        assert_eq!(job_in_path("/v1/uploads", "/v1/uploads"), None);
+    }
 }

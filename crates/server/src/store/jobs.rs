@@ -132,6 +132,14 @@ pub trait Jobs {
 
     async fn queue_depth(&self) -> sqlx::Result<i64>;
 
+    /// Where a waiting job is in the queue of every key's waiting jobs: 1
+    /// starts next (when its key is under its running cap).
+    async fn queue_position(&self, queued_at: i64) -> sqlx::Result<i64>;
+
+    /// Per model, over its completed jobs: (model, jobs, frames, seconds
+    /// from start to completion): this server's own end-to-end speed.
+    async fn model_speeds(&self) -> sqlx::Result<Vec<(String, i64, i64, f64)>>;
+
     /// Forgets outputs completed before `before`; returns their paths.
     async fn take_expired_outputs(&self, before: i64) -> sqlx::Result<Vec<String>>;
 
@@ -344,6 +352,29 @@ macro_rules! impl_jobs {
                     "SELECT COUNT(*) FROM jobs WHERE status = 'processing' AND lease_owner IS NULL",
                 )
                 .fetch_one(&self.pool)
+                .await
+            }
+
+            async fn queue_position(&self, queued_at: i64) -> sqlx::Result<i64> {
+                let ahead: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM jobs WHERE status = 'processing' AND lease_owner IS NULL
+                     AND cancel_requested = FALSE AND queued_at < $1",
+                )
+                .bind(queued_at)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(ahead + 1)
+            }
+
+            async fn model_speeds(&self) -> sqlx::Result<Vec<(String, i64, i64, f64)>> {
+                sqlx::query_as(
+                    "SELECT model, COUNT(*), CAST(SUM(frames) AS BIGINT),
+                            CAST(SUM(completed_at - started_at) AS DOUBLE PRECISION) / 1000.0
+                     FROM jobs WHERE status = 'completed' AND frames > 0 AND started_at IS NOT NULL
+                     AND completed_at > started_at
+                     GROUP BY model",
+                )
+                .fetch_all(&self.pool)
                 .await
             }
 

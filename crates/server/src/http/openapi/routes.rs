@@ -30,6 +30,7 @@ pub fn all() -> Vec<Op> {
         job_events(),
         download_output(),
         credits(),
+        models(),
         usage_summary(),
         usage_events(),
         admin_config(),
@@ -180,6 +181,12 @@ fn credits() -> Op {
         "Credit balance",
     )
     .ok(200, "The key's credits.", r("Credits"))
+}
+
+fn models() -> Op {
+    Op::new("get", "/v1/models", "Usage", "listModels", "Models and their measured speed")
+        .describe("The four models, what each is best for, whether this server has its files, and this server's own measured end-to-end speed per model (null until a job with it completes).")
+        .ok(200, "The models.", r("Models"))
 }
 
 fn usage_summary() -> Op {
@@ -356,7 +363,7 @@ fn legacy_download() -> Op {
         "legacyDownload",
         "A finished job's download URL (vendor route)",
     )
-    .describe("400 `invalid_state` \"Job not completed\" until it is.")
+    .describe("400 `invalid_state` until the job is completed; the error then also carries the job's `status`, `stage` and `progress` (and the message says them: \"Job not completed: processing, stage segmenting, 34% done\").")
     .auth(Auth::LegacyKey)
     .param(path_param("job_id", "The job's id (`job_…`)."))
     .ok(200, "A fresh signed URL.", r("Download"))

@@ -114,6 +114,18 @@ pub fn components() -> Value {
             "Background": super::scene::background_view(),
             "Composition": super::scene::composition(),
             "Credits": credits(),
+            "Models": object(json!({
+                "success": success(),
+                "models": {"type": "array", "items": object(json!({
+                    "model": string_enum(&models()),
+                    "description": {"type": "string"},
+                    "best_for": {"type": "string", "description": "What to pick it for (`human`: videos of people)."},
+                    "available": {"type": "boolean", "description": "This server has the model's files and the runtime."},
+                    "measured_fps": nullable(json!({"type": "number", "description": "This server's own speed: frames over the seconds from a worker starting each completed job to its completion, over all of this model's completed jobs. Null until one completes."})),
+                    "jobs_measured": {"type": "integer", "minimum": 0},
+                    "frames_measured": {"type": "integer", "minimum": 0},
+                }))},
+            })),
             "UsageSummary": usage_summary(),
             "UsageEvents": usage_events(),
             "Pricing": pricing(),
@@ -180,10 +192,12 @@ fn job() -> Value {
         "id": {"type": "string", "description": "`job_` and a ULID."},
         "object": {"type": "string", "const": "job"},
         "status": {"type": "string", "enum": statuses(),
-                   "description": "The vendor's statuses: its SDKs wait for `completed` or `failed`, so a canceled job reads `failed` with `error_code: canceled` and `stage: canceled`."},
+                   "description": "The vendor's statuses: a job that waits for a worker already reads `processing` (with `stage: queued` and its `queue_position`), as the vendor's has no queued status. Its SDKs wait for `completed` or `failed`, so a canceled job reads `failed` with `error_code: canceled` and `stage: canceled`."},
         "stage": {"type": "string", "enum": stages(),
                   "description": "Where a job is (or was, for a failed job); `canceled` for a canceled job."},
         "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+        "queue_position": nullable(json!({"type": "integer", "minimum": 1,
+            "description": "While `stage` is `queued`: 1 + the waiting jobs (of every key) queued before it; 1 starts next once its key is under its running-jobs cap. Null otherwise."})),
         "model": string_enum(&models()),
         "text_prompt": nullable(json!({"type": "string"})),
         "output_format": string_enum(&formats()),
@@ -225,7 +239,28 @@ fn job() -> Value {
     }));
     // Present on API responses, absent from webhook bodies.
     schema["properties"]["success"] = success();
+    schema["example"] = job_example();
     schema
+}
+
+/// A finished job as `GET /v1/jobs/{id}` shows it (the tests check it
+/// against the schema).
+fn job_example() -> Value {
+    json!({
+        "success": true, "id": "job_01JEXAMPLE0000000000000000", "object": "job",
+        "status": "completed", "stage": "done", "progress": 100, "queue_position": null,
+        "model": "human", "text_prompt": null, "output_format": "webm",
+        "bg_type": "transparent", "bg_color": null, "background": {"type": "transparent"},
+        "composition": null, "preview": false, "preview_duration": null,
+        "video_url": "upload://vid_01JEXAMPLE0000000000000000", "webhook_url": null,
+        "metadata": {"order": "A-1042"},
+        "output_url": "https://vidmatte.example.com/v1/jobs/job_01JEXAMPLE0000000000000000/output?expires=1764763200&signature=9c1f…",
+        "output_expires_at": "2026-12-04T12:00:00.000Z", "error": null, "error_code": null,
+        "warnings": [], "duration_seconds": 10.0, "width": 1280, "height": 720, "fps": 30.0,
+        "frames": 300, "credits_estimated": 8, "credits_charged": 8, "billing_status": "charged",
+        "webhook_events": {}, "created_at": "2026-12-03T12:00:00.000Z",
+        "started_at": "2026-12-03T12:00:01.000Z", "completed_at": "2026-12-03T12:00:46.000Z",
+    })
 }
 
 fn job_envelope() -> Value {

@@ -247,13 +247,21 @@ fn check(doc: &Value, schema: &Value, value: &Value, at: &str) -> Vec<String> {
             fail(format!("{n} > {max}"));
         }
     }
-    for part in schema
-        .get("allOf")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        problems.extend(check(doc, part, value, at));
+    if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
+        // Every part holds, and a property any part documents is documented.
+        let mut merged = json!({"type": "object", "properties": {}, "required": []});
+        for part in parts.iter().map(|p| resolve(doc, p)) {
+            for (name, property) in part["properties"].as_object().into_iter().flatten() {
+                merged["properties"][name] = property.clone();
+            }
+            for name in part["required"].as_array().into_iter().flatten() {
+                merged["required"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(name.clone());
+            }
+        }
+        problems.extend(check(doc, &merged, value, at));
     }
     if let Some(object) = value.as_object() {
         for name in schema
@@ -421,6 +429,30 @@ async fn a_canceled_job_reads_failed_with_a_canceled_stage_and_code() {
         "job",
     );
     assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn every_json_response_has_an_example_its_schema_accepts() {
+    let doc = doc();
+    let mut seen = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, response) in op["responses"].as_object().unwrap() {
+                let response = resolve(&doc, response);
+                let Some(json) = response["content"].get("application/json") else {
+                    continue;
+                };
+                let at = format!("{method} {path} {status}");
+                let example = json
+                    .get("example")
+                    .unwrap_or_else(|| panic!("{at}: no example"));
+                let problems = check(&doc, &json["schema"], example, &at);
+                assert!(problems.is_empty(), "{problems:#?}");
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen > 50, "only {seen} JSON responses");
 }
 
 #[tokio::test]
