@@ -403,7 +403,7 @@ impl FrameEncoder {
     /// An error that names the hidden partial file names the output the
     /// caller asked for instead (that is the file they know).
     fn named(&self, err: MediaError) -> MediaError {
-        renamed(err, self.partial.path(), &self.destination)
+        err.naming(self.partial.path(), &self.destination)
     }
 
     /// The segments encoded in parallel (0 when streaming into one encoder).
@@ -447,7 +447,7 @@ impl FrameEncoder {
     pub fn finish(self) -> Result<PathBuf, MediaError> {
         let (partial, destination) = (self.partial.path().to_owned(), self.destination.clone());
         self.finish_inner()
-            .map_err(|err| renamed(err, &partial, &destination))
+            .map_err(|err| err.naming(&partial, &destination))
     }
 
     fn finish_inner(mut self) -> Result<PathBuf, MediaError> {
@@ -464,7 +464,7 @@ impl FrameEncoder {
             }
         }
         if let Some(frames) = &self.png_frames {
-            zip_frames(frames.path(), self.partial.as_file_mut())?;
+            crate::png_zip::zip_frames(frames.path(), self.partial.as_file_mut())?;
         }
         // The temp file was made owner-only; the output is an ordinary file.
         #[cfg(unix)]
@@ -481,51 +481,4 @@ impl FrameEncoder {
         })?;
         Ok(self.destination)
     }
-}
-
-/// `err` with the partial file's name replaced by the destination's.
-fn renamed(err: MediaError, partial: &Path, destination: &Path) -> MediaError {
-    let (partial, wanted) = (
-        partial.display().to_string(),
-        destination.display().to_string(),
-    );
-    match err {
-        MediaError::Failed {
-            command,
-            status,
-            stderr,
-        } => MediaError::Failed {
-            command,
-            status,
-            stderr: stderr.replace(&partial, &wanted),
-        },
-        MediaError::Io { context, cause } => MediaError::Io {
-            context: context.replace(&partial, &wanted),
-            cause,
-        },
-        other => other,
-    }
-}
-
-/// Stores each PNG (already compressed) in a zip, in frame order.
-fn zip_frames(dir: &Path, file: &mut std::fs::File) -> Result<(), MediaError> {
-    let mut names: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| MediaError::io("listing PNG frames", e))?
-        .filter_map(|e| e.ok().map(|e| e.file_name()))
-        .collect();
-    names.sort();
-    let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
-    let options =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    for name in names {
-        let name = name.to_string_lossy().into_owned();
-        zip.start_file(name.as_str(), options)?;
-        let mut png = std::fs::File::open(dir.join(&name))
-            .map_err(|e| MediaError::io("reading a PNG frame", e))?;
-        std::io::copy(&mut png, &mut zip).map_err(|e| MediaError::io("writing the zip", e))?;
-    }
-    zip.finish()?
-        .flush()
-        .map_err(|e| MediaError::io("writing the zip", e))?;
-    Ok(())
 }

@@ -42,6 +42,31 @@ pub enum MediaError {
 }
 
 impl MediaError {
+    /// This error with a hidden partial file's name replaced by the
+    /// destination's: the file the caller asked for is the one they know.
+    pub(crate) fn naming(self, partial: &std::path::Path, destination: &std::path::Path) -> Self {
+        let (partial, wanted) = (
+            partial.display().to_string(),
+            destination.display().to_string(),
+        );
+        match self {
+            MediaError::Failed {
+                command,
+                status,
+                stderr,
+            } => MediaError::Failed {
+                command,
+                status,
+                stderr: stderr.replace(&partial, &wanted),
+            },
+            MediaError::Io { context, cause } => MediaError::Io {
+                context: context.replace(&partial, &wanted),
+                cause,
+            },
+            other => other,
+        }
+    }
+
     pub(crate) fn io(context: impl Into<String>, cause: std::io::Error) -> Self {
         Self::Io {
             context: context.into(),

@@ -10,6 +10,7 @@ mod decode;
 mod encode;
 mod error;
 mod format;
+mod png_zip;
 mod probe;
 mod process;
 mod scene;

@@ -1354,6 +1354,11 @@
 
   function progressInfo(job) {
     var bits = [];
+    if (job.status === 'processing' && job.stage === 'queued' && job.queue_position) {
+      return job.queue_position === 1
+        ? 'Queued: next to start'
+        : 'Queued: ' + (job.queue_position - 1) + ' job' + (job.queue_position === 2 ? '' : 's') + ' ahead';
+    }
     if (job.status === 'processing') {
       var now = Date.now(), p = job.progress || 0;
       var e = state.eta;
