@@ -21,6 +21,13 @@ fn vidmatte(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `vidmatte process INPUT -o OUTPUT EXTRA…`.
+fn process(input: &Path, output: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["process", path(input), "-o", path(output)];
+    args.extend_from_slice(extra);
+    vidmatte(&args)
+}
+
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -55,11 +62,7 @@ fn an_existing_output_is_replaced_only_when_asked() {
     let dir = tempfile::tempdir().unwrap();
     let clip = carphone_frames(dir.path(), 6);
     let out = dir.path().join("out.webm");
-    let run = |extra: &[&str]| {
-        let mut args = vec!["process", path(&clip), "-o", path(&out), "--model", "light"];
-        args.extend_from_slice(extra);
-        vidmatte(&args)
-    };
+    let run = |extra: &[&str]| process(&clip, &out, &[&["--model", "light"], extra].concat());
     let first = run(&[]);
     assert!(first.status.success(), "{}", stderr(&first));
     let log = stderr(&first);
@@ -106,7 +109,7 @@ fn mistakes_are_named_in_the_cli_words() {
     let dir = tempfile::tempdir().unwrap();
     let clip = carphone_frames(dir.path(), 3);
     let mp4 = dir.path().join("out.mp4");
-    let mismatch = vidmatte(&["process", path(&clip), "-o", path(&mp4), "--format", "webm"]);
+    let mismatch = process(&clip, &mp4, &["--format", "webm"]);
     assert!(!mismatch.status.success());
     assert!(
         stderr(&mismatch).contains("--format webm") && stderr(&mismatch).contains("out.mp4"),
@@ -135,14 +138,7 @@ fn mistakes_are_named_in_the_cli_words() {
 
     // An output that cannot be written is named, not its hidden temp file.
     let nowhere = dir.path().join("no/such/folder/out.webm");
-    let unwritable = vidmatte(&[
-        "process",
-        path(&clip),
-        "-o",
-        path(&nowhere),
-        "--model",
-        "light",
-    ]);
+    let unwritable = process(&clip, &nowhere, &["--model", "light"]);
     assert!(!unwritable.status.success());
     let log = stderr(&unwritable);
     assert!(
@@ -168,14 +164,7 @@ fn a_picture_is_cut_out_into_one_png() {
     let dir = tempfile::tempdir().unwrap();
     let photo = clip("bus.jpg");
     let cut = dir.path().join("cut.png");
-    let run = vidmatte(&[
-        "process",
-        path(&photo),
-        "-o",
-        path(&cut),
-        "--model",
-        "human",
-    ]);
+    let run = process(&photo, &cut, &["--model", "human"]);
     assert!(run.status.success(), "{}", stderr(&run));
     let frames = decode(&cut, 810, 1080);
     assert_eq!(frames.len(), 1);
@@ -188,15 +177,7 @@ fn a_picture_is_cut_out_into_one_png() {
     );
 
     let mask = dir.path().join("mask.png");
-    let run = vidmatte(&[
-        "process",
-        path(&photo),
-        "-o",
-        path(&mask),
-        "--model",
-        "human",
-        "--mask",
-    ]);
+    let run = process(&photo, &mask, &["--model", "human", "--mask"]);
     assert!(run.status.success(), "{}", stderr(&run));
     let grey = &decode(&mask, 810, 1080)[0];
     assert!(grey
@@ -226,14 +207,7 @@ fn a_folder_goes_into_a_folder_with_a_line_per_file() {
     std::fs::copy(support::clip("bus.jpg"), inputs.join("c.jpg")).unwrap();
     std::fs::write(inputs.join("notes.txt"), "not media").unwrap();
     let outputs = dir.path().join("out");
-    let run = vidmatte(&[
-        "process",
-        path(&inputs),
-        "-o",
-        path(&outputs),
-        "--model",
-        "light",
-    ]);
+    let run = process(&inputs, &outputs, &["--model", "light"]);
     assert!(run.status.success(), "{}", stderr(&run));
     let log = stderr(&run);
     for name in ["a.webm", "b.webm", "c.png"] {
@@ -242,7 +216,7 @@ fn a_folder_goes_into_a_folder_with_a_line_per_file() {
     assert!(log.contains("[1/3]") && log.contains("[3/3]"), "{log}");
     assert!(log.contains("3 written, 0 skipped, 0 failed"), "{log}");
 
-    let again = vidmatte(&["process", path(&inputs), "-o", path(&outputs), "-n"]);
+    let again = process(&inputs, &outputs, &["-n"]);
     assert!(again.status.success(), "{}", stderr(&again));
     assert!(
         stderr(&again).contains("0 written, 3 skipped"),
@@ -300,15 +274,7 @@ fn stdin_stdout_the_matte_and_the_foreground() {
 
     // The matte alone, as opaque grey, even in an mp4.
     let mask = dir.path().join("mask.mp4");
-    let run = vidmatte(&[
-        "process",
-        path(&clip),
-        "-o",
-        path(&mask),
-        "--model",
-        "human",
-        "--mask",
-    ]);
+    let run = process(&clip, &mask, &["--model", "human", "--mask"]);
     assert!(run.status.success(), "{}", stderr(&run));
     let grey = decode(&mask, 176, 144);
     assert_eq!(grey.len(), 5);
@@ -330,17 +296,17 @@ fn stdin_stdout_the_matte_and_the_foreground() {
     // frame itself everywhere, opaque, with a report in seconds.
     let fg = dir.path().join("fg.mp4");
     let report = dir.path().join("report.json");
-    let run = vidmatte(&[
-        "process",
-        path(&clip),
-        "-o",
-        path(&fg),
-        "--model",
-        "light",
-        "--foreground",
-        "--report",
-        path(&report),
-    ]);
+    let run = process(
+        &clip,
+        &fg,
+        &[
+            "--model",
+            "light",
+            "--foreground",
+            "--report",
+            path(&report),
+        ],
+    );
     assert!(run.status.success(), "{}", stderr(&run));
     let source = decode(&clip, 176, 144);
     let colours = decode(&fg, 176, 144);
