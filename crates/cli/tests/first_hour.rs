@@ -177,3 +177,85 @@ fn keys_say_which_store_they_use() {
     assert!(listed.status.success());
     assert_eq!(String::from_utf8_lossy(&listed.stdout).lines().count(), 2);
 }
+
+#[test]
+fn another_format_of_a_finished_job_reuses_its_matte() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let clip = carphone_frames(dir.path(), 6);
+    let (_, upload) = server.upload("/v1/uploads", &clip);
+    let first = server.create_job_as(
+        &server.key,
+        &json!({"video_url": upload["video_url"], "model": "human", "output_format": "webm"}),
+    );
+    let done = server.wait_terminal(&first, 300);
+    assert_eq!(done["status"], "completed", "{done}");
+    let (width, _, frames) = decode_webm(&support::frames::download(&server, &done), dir.path());
+    assert_eq!(frames.len(), 6);
+
+    let formats = format!("/v1/jobs/{first}/formats");
+    let (status, made) = server.post(&formats, &json!({"output_format": "mov"}));
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["job"]["matte_of"], first.as_str());
+    let second = made["id"].as_str().unwrap().to_string();
+    let mov = server.wait_terminal(&second, 300);
+    assert_eq!(mov["status"], "completed", "{mov}");
+    assert_eq!(mov["credits_charged"], 0, "no model ran: {mov}");
+    let path = dir.path().join("again.mov");
+    std::fs::write(&path, support::frames::download(&server, &mov)).unwrap();
+    let again = support::frames::decode(&path, width as usize, 144);
+    assert_eq!(again.len(), 6);
+    // The same matte: alpha agrees with the first output's (VP9 alpha is
+    // lossy, so within a few levels on average).
+    for (a, b) in frames.iter().zip(&again) {
+        let diff: f64 = a
+            .chunks_exact(4)
+            .zip(b.chunks_exact(4))
+            .map(|(p, q)| f64::from(p[3].abs_diff(q[3])))
+            .sum::<f64>()
+            / (a.len() / 4) as f64;
+        assert!(diff < 3.0, "mean alpha difference {diff}");
+    }
+    let log = std::fs::read_to_string(server.log_path()).unwrap();
+    assert!(
+        log.contains("no model runs") && log.contains(&first),
+        "{}",
+        server.log_tail(2000)
+    );
+
+    // Over a colour, into an mp4: opaque green where the matte is clear.
+    let (status, made) = server.post(
+        &formats,
+        &json!({"output_format": "mp4", "bg_type": "green"}),
+    );
+    assert_eq!(status, 201, "{made}");
+    let green = server.wait_terminal(made["id"].as_str().unwrap(), 300);
+    assert_eq!(green["status"], "completed", "{green}");
+    let path = dir.path().join("green.mp4");
+    std::fs::write(&path, support::frames::download(&server, &green)).unwrap();
+    let opaque = support::frames::decode(&path, 176, 144);
+    let clear = frames[3].chunks_exact(4).position(|p| p[3] == 0).unwrap();
+    let px = &opaque[3][clear * 4..clear * 4 + 4];
+    assert!(
+        px[1] > 200 && px[0] < 60 && px[2] < 60,
+        "green at a clear pixel: {px:?}"
+    );
+
+    // Only what needs no model may change, and only a finished job has a matte.
+    let (status, refused) =
+        server.post(&formats, &json!({"output_format": "gif", "model": "light"}));
+    assert_eq!(
+        (status, &refused["error"]["param"]),
+        (400, &json!("model")),
+        "{refused}"
+    );
+    let (_, draft) = server.post(
+        "/v1/jobs",
+        &json!({"video_url": upload["video_url"], "auto_start": false}),
+    );
+    let (status, refused) = server.post(
+        &format!("/v1/jobs/{}/formats", draft["id"].as_str().unwrap()),
+        &json!({"output_format": "gif"}),
+    );
+    assert_eq!(status, 409, "{refused}");
+}

@@ -10,6 +10,7 @@ mod progress;
 mod request;
 mod run;
 mod smoothing;
+mod stored_matte;
 
 pub use composite::{composite, Render};
 pub use error::PipelineError;
@@ -17,5 +18,6 @@ pub use progress::{Progress, StageStats};
 pub use request::ProcessRequest;
 pub use run::{process, process_with, Report};
 pub use smoothing::{flicker, measure_flicker, SceneCuts, TemporalSmoother};
+pub use stored_matte::StoredMatte;
 pub use vidmatte_media::{Background, Cancel, MediaInfo, OutputFormat};
 pub use vidmatte_ml::{ModelKind, ModelStore};

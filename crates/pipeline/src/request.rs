@@ -29,6 +29,9 @@ pub struct ProcessRequest {
     pub precision: Precision,
     /// Temporal smoothing for per-frame models (original, light).
     pub smoothing: bool,
+    /// Also write the matte here (lossless greyscale FFV1), for
+    /// re-encoding the result later without the model (`StoredMatte`).
+    pub keep_matte: Option<PathBuf>,
     /// Segment encoders at once (see `EncodeSpec::encoders`).
     pub encoders: usize,
     /// Frames per segment (`None`: sized to the encoders' queue budget).
@@ -57,6 +60,7 @@ impl ProcessRequest {
             threads: None,
             precision: Precision::Auto,
             smoothing: true,
+            keep_matte: None,
             encoders: vidmatte_media::default_encoders(),
             segment_frames: None,
             limits: ProbeLimits::default(),

@@ -8,7 +8,8 @@ use std::sync::mpsc::{channel, sync_channel};
 use std::time::{Duration, Instant};
 
 use vidmatte_media::{
-    probe, Cancel, DecodeOptions, EncodeSpec, FrameDecoder, FrameEncoder, MediaError, MediaInfo,
+    probe, Cancel, DecodeOptions, EncodeSpec, FrameDecoder, FrameEncoder, MatteWriter, MediaError,
+    MediaInfo,
 };
 use vidmatte_ml::{FrameRef, Matte, ModelStore, Segmenter};
 
@@ -98,6 +99,16 @@ pub fn process_with(
         segment_frames: request.segment_frames,
     };
     let mut encoder = FrameEncoder::create(spec, &request.output, &stop)?;
+    let mut kept_matte = match &request.keep_matte {
+        Some(path) => Some(MatteWriter::create(
+            path,
+            decoder.frame_size(),
+            info.fps,
+            request.timeout,
+            &stop,
+        )?),
+        None => None,
+    };
     segmenter.reset();
     // A cancel (or a failed stage) also ends the inference run in progress.
     let interrupt = segmenter.interrupt();
@@ -200,6 +211,11 @@ pub fn process_with(
                         (Render::Composite, None) => straight(&frame, &matte, &mut pixels),
                     }
                     composing += t.elapsed();
+                    let t = Instant::now();
+                    if let Some(kept) = &mut kept_matte {
+                        kept.write(&matte.alpha).map_err(|e| fail(e.into()))?;
+                    }
+                    encoding += t.elapsed();
                     let _ = free_frames_tx.send(frame);
                     let _ = free_mattes_tx.send(matte);
                     let t = Instant::now();
@@ -213,6 +229,9 @@ pub fn process_with(
                 let t = Instant::now();
                 let segments = encoder.segments();
                 let output = encoder.finish().map_err(|e| fail(e.into()))?;
+                if let Some(kept) = kept_matte {
+                    kept.finish().map_err(|e| fail(e.into()))?;
+                }
                 Ok((composing, encoding + t.elapsed(), output, segments))
             },
         );

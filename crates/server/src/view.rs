@@ -69,6 +69,7 @@ impl JobView {
             "composition": render.composition.as_ref().map(composition_json),
             "preview": render.preview_duration.is_some(),
             "preview_duration": render.preview_duration,
+            "matte_of": render.matte_of,
             "video_url": job.video_url,
             "webhook_url": job.webhook_url,
             "metadata": parse(&job.metadata, json!({})),

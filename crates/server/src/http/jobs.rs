@@ -27,16 +27,18 @@ pub async fn create(
     body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let body = body.object()?;
-    create_job(&app, &key, &body, None).await
+    create_job(&app, &key, &body, None, None).await
 }
 
-/// Shared by `POST /v1/jobs` and the legacy `POST /api/process`
-/// (`force_start` ignores `auto_start`).
+/// Shared by `POST /v1/jobs`, the legacy `POST /api/process`
+/// (`force_start` ignores `auto_start`) and `POST /v1/jobs/{id}/formats`
+/// (`matte_of`: re-encode with that job's kept matte, free of charge).
 pub async fn create_job(
     app: &AppState,
     key: &KeyRow,
     body: &Map<String, Value>,
     force_start: Option<bool>,
+    matte_of: Option<&str>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let video_url = match body.get("video_url") {
         Some(Value::String(url)) if !url.trim().is_empty() => url.trim().to_string(),
@@ -47,6 +49,7 @@ pub async fn create_job(
     };
     let mut settings = JobSettings::default();
     settings.apply(body, app.config.max_pixels)?;
+    settings.render.matte_of = matte_of.map(str::to_string);
     settings.validate(&app.rules)?;
     check_background_upload(app, key, &settings).await?;
     let metadata = metadata(body)?;
@@ -97,7 +100,7 @@ pub async fn create_job(
     };
     // With the duration known (uploads) the cost is too: refuse now rather
     // than fail later; a started job has it reserved as it is stored.
-    let cost = duration_seconds.map(|d| {
+    let cost = duration_seconds.filter(|_| matte_of.is_none()).map(|d| {
         crate::billing::cost(
             &job.model,
             crate::billing::billed_length(d, settings.render.preview_duration),

@@ -16,7 +16,7 @@ pub async fn process(
     body: super::body::JsonBody,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let body = body.object()?;
-    super::jobs::create_job(&app, &key, &body, Some(true)).await
+    super::jobs::create_job(&app, &key, &body, Some(true), None).await
 }
 
 pub async fn download(

@@ -6,6 +6,7 @@ mod admin;
 mod auth;
 mod body;
 mod error;
+mod formats;
 mod idempotency;
 mod jobs;
 mod legacy;
@@ -43,6 +44,7 @@ pub fn router(app: AppState) -> Router {
         .route("/v1/jobs/{id}/start", post(jobs::start))
         .route("/v1/jobs/{id}/cancel", post(jobs::cancel))
         .route("/v1/jobs/{id}/events", get(jobs::events))
+        .route("/v1/jobs/{id}/formats", post(formats::create))
         .route("/v1/jobs/{id}/output", get(outputs::download))
         .route("/v1/credits", get(ops::credits))
         .route("/v1/models", get(ops::models))
@@ -102,6 +104,7 @@ const LIMITED_ROUTES: &[&str] = &[
     "/v1/jobs/{id}/start",
     "/v1/jobs/{id}/cancel",
     "/v1/jobs/{id}/events",
+    "/v1/jobs/{id}/formats",
     "/v1/jobs/{id}/output",
     "/v1/credits",
     "/v1/models",

@@ -32,6 +32,10 @@ pub struct Render {
     pub composition: Option<Composition>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_duration: Option<f64>,
+    /// Re-encode with the matte kept by this completed job instead of
+    /// running the model (`POST /v1/jobs/{id}/formats`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matte_of: Option<String>,
 }
 
 impl Render {

@@ -66,3 +66,9 @@ where
         }
     }
 }
+
+/// Where a completed job's matte is kept (lossless greyscale), for other
+/// formats of its result without running the model again.
+pub fn matte_key(job_id: &str) -> String {
+    format!("mattes/{job_id}.mkv")
+}

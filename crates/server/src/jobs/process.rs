@@ -4,11 +4,15 @@
 //! what was reserved, and price the result by what was decoded — never by
 //! what the container's header claims.
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use vidmatte_media::probe;
-use vidmatte_pipeline::{process_with, PipelineError, ProcessRequest, Progress, Report};
+use vidmatte_ml::Segmenter;
+use vidmatte_pipeline::{
+    process_with, PipelineError, ProcessRequest, Progress, Report, StoredMatte,
+};
 
 use super::lease::Lease;
 use super::worker::Ending;
@@ -48,7 +52,9 @@ pub(super) async fn run(
     job: &JobRow,
     lease: &Lease,
     request: ProcessRequest,
+    replay: Option<PathBuf>,
 ) -> Ending {
+    let reencode = replay.is_some();
     let _ = app
         .store
         .set_progress(&job.id, owner, Stage::Probing, 2)
@@ -69,7 +75,15 @@ pub(super) async fn run(
             request.validate()?;
             let info = probe(&request.input, &request.limits, &cancel)?;
             let _ = probe_tx.send(info.clone());
-            let mut segmenter = models.load(request.model, &request.segmenter_options())?;
+            let mut segmenter: Box<dyn Segmenter> = match replay {
+                Some(path) => Box::new(StoredMatte::new(
+                    &path,
+                    request.model,
+                    request.timeout,
+                    &cancel,
+                )?),
+                None => models.load(request.model, &request.segmenter_options())?,
+            };
             process_with(&request, &info, segmenter.as_mut(), &cancel, &mut |p| {
                 *latest.lock().unwrap_or_else(|e| e.into_inner()) = Some(p.clone());
             })
@@ -86,7 +100,7 @@ pub(super) async fn run(
                 probed = info.duration_seconds;
                 let _ = app.store.set_media(&job.id, owner, &info).await;
                 // External URLs: the cost is known only now.
-                if job.billing_status == BillingStatus::None && stopping.is_none() {
+                if job.billing_status == BillingStatus::None && stopping.is_none() && !reencode {
                     let seconds = billing::billed_length(info.duration_seconds, preview);
                     let cost = billing::cost(&job.model, seconds);
                     match app.store.reserve(job.key_id, &job.id, &job.model, info.duration_seconds, cost).await {
@@ -131,7 +145,7 @@ pub(super) async fn run(
         result.unwrap_or_else(|_| Err(PipelineError::Stage("the pipeline thread panicked".into())));
     match (result, stopping) {
         (_, Some(ending)) => ending,
-        (Ok(report), None) => finish(app, owner, job, report, budget).await,
+        (Ok(report), None) => finish(app, owner, job, report, budget, reencode).await,
         (Err(e), None) => {
             tracing::warn!(code = e.code(), error = %e, "job failed");
             Ending::Failed(e.code(), e.to_string())
@@ -146,13 +160,19 @@ async fn finish(
     job: &JobRow,
     mut report: Report,
     budget: Option<Budget>,
+    reencode: bool,
 ) -> Ending {
     let probed = report.info.duration_seconds;
     let seconds = billing::billed_seconds(probed, report.decoded_seconds);
+    // A re-encode with a kept matte runs no model: nothing to charge.
     let charge = Charge {
         seconds,
         frames: report.frames,
-        credits: billing::cost(&job.model, seconds),
+        credits: if reencode {
+            0
+        } else {
+            billing::cost(&job.model, seconds)
+        },
     };
     if let Some(b) = budget.filter(|b| charge.credits > b.credits) {
         return past_budget(job, b, report.decoded_seconds, probed);
@@ -177,6 +197,19 @@ async fn finish(
             format!("{}.{extension}", job.id),
         ),
     };
+    let matte = report.output.with_file_name("matte.mkv");
+    if let Err(e) = app
+        .blobs
+        .put_file(
+            &super::matte_key(&job.id),
+            &matte,
+            "video/x-matroska",
+            "matte.mkv",
+        )
+        .await
+    {
+        tracing::warn!(error = %e, "keeping the matte (other formats will need the model again)");
+    }
     match app
         .blobs
         .put_file(&key, &report.output, mime, &filename)

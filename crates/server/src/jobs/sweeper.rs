@@ -34,7 +34,12 @@ pub async fn sweep(app: &AppState) {
 async fn sweep_expired(app: &AppState) {
     let cutoff = now_ms() - app.config.retention_seconds * 1000;
     match app.store.take_expired_outputs(cutoff).await {
-        Ok(keys) => remove(app, keys, "output").await,
+        Ok(keys) => {
+            // A job's kept matte goes with its output.
+            let mattes = keys.iter().filter_map(|k| matte_of_output(k)).collect();
+            remove(app, keys, "output").await;
+            remove(app, mattes, "matte").await;
+        }
         Err(e) => tracing::warn!(error = %e, "sweeping outputs"),
     }
     match app.store.take_expired_uploads(now_ms()).await {
@@ -56,6 +61,13 @@ async fn sweep_work_dirs(app: &AppState) {
             let _ = tokio::fs::remove_dir_all(entry.path()).await;
         }
     }
+}
+
+/// `mattes/ID.mkv` for an output stored as `outputs/ID.EXT`.
+fn matte_of_output(output: &str) -> Option<String> {
+    let name = output.strip_prefix("outputs/")?;
+    let id = name.split('.').next()?;
+    Some(super::matte_key(id))
 }
 
 async fn remove(app: &AppState, keys: Vec<String>, what: &str) {

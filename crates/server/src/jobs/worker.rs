@@ -322,11 +322,26 @@ async fn work(
             Ok(got) => got,
             Err(ending) => return ending,
         };
-    let request = match request_for(app, job, &render, input, backdrop) {
+    let mut request = match request_for(app, job, &render, input, backdrop) {
         Ok(r) => r,
         Err(message) => return Ending::Failed("invalid_request", message),
     };
-    super::process::run(app, owner, job, lease, request).await
+    request.keep_matte = Some(work.join("matte.mkv"));
+    let replay = match &render.matte_of {
+        Some(source) => {
+            let kept = work.join("kept-matte.mkv");
+            if let Err(e) = app.blobs.fetch_to(&super::matte_key(source), &kept).await {
+                return Ending::Failed(
+                    "processing_failed",
+                    format!("the matte of {source} is no longer kept: {e:#}"),
+                );
+            }
+            tracing::info!(%source, "re-encoding with the kept matte of {source}; no model runs");
+            Some(kept)
+        }
+        None => None,
+    };
+    super::process::run(app, owner, job, lease, request, replay).await
 }
 
 #[cfg(test)]

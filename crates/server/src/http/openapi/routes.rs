@@ -28,6 +28,7 @@ pub fn all() -> Vec<Op> {
         start_job(),
         cancel_job(),
         job_events(),
+        job_formats(),
         download_output(),
         credits(),
         models(),
@@ -137,6 +138,20 @@ fn cancel_job() -> Op {
         .param(job_id())
         .json_body(json!({"type": "object", "description": "No options; an empty body is fine."}), false)
         .ok(200, "Canceled, or cancel requested (`message` says which).", r("JobEnvelope"))
+        .errors(&[400, 404])
+}
+
+fn job_formats() -> Op {
+    let create = super::requests::job_create_body();
+    let mut properties = serde_json::Map::new();
+    for name in crate::http::formats::OVERRIDES {
+        properties.insert(name.into(), create["properties"][name].clone());
+    }
+    Op::new("post", "/v1/jobs/{id}/formats", "Jobs", "jobFormats", "The same result in another format")
+        .describe("A completed job keeps its matte (lossless, until its output expires), so its result in another `output_format`, or over another plain background, is a re-encode: this makes and starts a new job with the source's video, model and preview, and `matte_of` naming the source. No model runs and no credits are charged. The background carries over unless the body sets one (pictures, clips and blur do not carry over). 409 `invalid_state` for a job that is not completed or whose matte is gone.")
+        .param(job_id())
+        .json_body(json!({"type": "object", "required": ["output_format"], "properties": properties}), true)
+        .ok(201, "The new job, queued.", r("JobEnvelope"))
         .errors(&[400, 404])
 }
 
