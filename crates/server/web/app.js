@@ -1518,10 +1518,50 @@
     dl.classList.toggle('btn-primary', !job.preview);
     dl.classList.toggle('btn-ghost', !!job.preview);
     dl.hidden = false;
+    showReformat(job);
     var meta = [MODEL_NAME[job.model] || job.model, FORMAT_NAME[fmt] || fmt, bgLabel(job)];
     if (job.preview) meta.unshift(sentence(previewLabel(job)).replace(/\.$/, ''));
     if (job.output_expires_at) meta.push('link valid until ' + new Date(job.output_expires_at).toLocaleString());
     $('result-meta').textContent = meta.join(' · ');
+  }
+
+  // Other formats of a finished job: the server re-encodes with the matte
+  // it kept (POST /v1/jobs/{id}/formats), so no model runs and nothing is charged.
+  function showReformat(job) {
+    var box = $('reformat');
+    Array.prototype.slice.call(box.querySelectorAll('button')).forEach(function (b) { b.remove(); });
+    var transparent = job.bg_type === 'transparent';
+    Object.keys(FORMAT_NAME).forEach(function (f) {
+      // mp4 cannot carry transparency.
+      if (f === job.output_format || (f === 'mp4' && transparent)) return;
+      var b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'btn btn-ghost btn-small';
+      b.dataset.format = f;
+      b.textContent = FORMAT_NAME[f];
+      b.title = 'The same result as ' + FORMAT_NAME[f] + ': re-encoded from the kept matte, no model run, no credits';
+      b.addEventListener('click', function () { reformat(job, f, b); });
+      box.appendChild(b);
+    });
+    box.hidden = job.status !== 'completed';
+  }
+
+  function reformat(job, format, button) {
+    button.disabled = true;
+    api('v1/jobs/' + encodeURIComponent(job.id) + '/formats', {
+      method: 'POST', body: { output_format: format }, idempotencyKey: newIdempotencyKey()
+    }).then(function (res) {
+      var made = res.job || res;
+      if (!made.id) made.id = res.id;
+      clearAlerts();
+      showJob(made, { fresh: true });
+      follow(made.id);
+      loadJobs();
+    }).catch(function (err) {
+      showAlert(err);
+    }).then(function () {
+      button.disabled = false;
+    });
   }
 
   // ---------------------------------------------------------------- before / after

@@ -353,6 +353,23 @@ async function main() {
     check(/speed on this server/i.test(await page.locator('[data-testid=model-hint]').innerText()), 'the model hint does not say the speed');
   }
 
+  // ---- the same result in another format, from the kept matte.
+  step = 'another format without the model';
+  const gifButton = page.locator('[data-testid=reformat] button[data-format=gif]');
+  await gifButton.waitFor({ state: 'visible', timeout: 15000 });
+  check(await page.locator('[data-testid=reformat] button[data-format=webm]').count() === 0, 'the job\'s own format is offered again');
+  check(await page.locator('[data-testid=reformat] button[data-format=mp4]').count() === 0, 'mp4 offered for a transparent result');
+  await gifButton.click();
+  await page.waitForFunction((first) => {
+    const text = document.querySelector('[data-testid=download-text]') || document.getElementById('download-text');
+    const link = document.querySelector('[data-testid=download]');
+    return link && !link.hidden && text && /GIF/.test(text.textContent) && !link.href.endsWith('#') && !link.href.includes(first);
+  }, jobId, { timeout: 120000, polling: 250 });
+  const gifJobs = await page.request.get(`${base}v1/jobs?limit=1`, { headers: { 'X-Api-Key': apiKey } });
+  const gifJob = (await gifJobs.json()).jobs[0];
+  check(gifJob.output_format === 'gif' && gifJob.matte_of === jobId && gifJob.status === 'completed' && gifJob.credits_charged === 0,
+    `the GIF job: ${JSON.stringify({ format: gifJob.output_format, matte_of: gifJob.matte_of, status: gifJob.status, credits: gifJob.credits_charged })}`);
+
   // ---- placement: the drawing puts the subject where the server will.
   // 640x360 canvas, bottom-center, scale 0.5: fitted inside the canvas
   // (contain), halved, centred horizontally, on the bottom edge.
