@@ -60,5 +60,6 @@ echo "test: the server suites again on PostgreSQL ($pg) and S3 ($s3)" >&2
 VIDMATTE_TEST_POSTGRES=$pg VIDMATTE_TEST_S3=$s3 cargo test --release --locked -p vidmatte \
   --test api --test guarantees --test hardening --test hostile_http --test openapi --test browser \
   --test storage --test concurrency --test backgrounds --test backgrounds_requests --test sdk_habits \
+  --test first_hour \
   -- --test-threads 2
 drop_test_databases

@@ -30,10 +30,9 @@ pub async fn download(
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid_state",
-            format!(
-                "Job not completed: {status}, stage {stage}, {}% done",
-                job.progress
-            ),
+            // The contract's exact words (clients may match them); how far
+            // the job is comes as fields beside them.
+            "Job not completed",
         )
         .with_details(json!({"status": status, "stage": stage, "progress": job.progress})));
     }

@@ -378,7 +378,7 @@ fn legacy_download() -> Op {
         "legacyDownload",
         "A finished job's download URL (vendor route)",
     )
-    .describe("400 `invalid_state` until the job is completed; the error then also carries the job's `status`, `stage` and `progress` (and the message says them: \"Job not completed: processing, stage segmenting, 34% done\").")
+    .describe("400 `invalid_state` until the job is completed; with the message \"Job not completed\" and, beside it in the error object, the job's `status`, `stage` and `progress` (e.g. `\"stage\": \"segmenting\", \"progress\": 34`).")
     .auth(Auth::LegacyKey)
     .param(path_param("job_id", "The job's id (`job_…`)."))
     .ok(200, "A fresh signed URL.", r("Download"))
