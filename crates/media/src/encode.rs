@@ -44,6 +44,26 @@ pub struct EncodeSpec {
 
 /// Segment encoders for this machine: one per four cores (each encoder
 /// threads too), and 1 on small machines, where one stream is as fast.
+/// ffmpeg's arguments for raw `pix_fmt` frames of `size` on stdin.
+pub(crate) fn raw_input(pix_fmt: &str, (width, height): (u32, u32), fps: Rational) -> Vec<String> {
+    vec![
+        "-nostdin".to_string(),
+        "-hide_banner".into(),
+        "-loglevel".into(),
+        "error".into(),
+        "-f".into(),
+        "rawvideo".into(),
+        "-pix_fmt".into(),
+        pix_fmt.into(),
+        "-s".into(),
+        format!("{width}x{height}"),
+        "-framerate".into(),
+        fps.to_string(),
+        "-i".into(),
+        "pipe:0".into(),
+    ]
+}
+
 pub fn default_encoders() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get() / 4)
@@ -77,22 +97,7 @@ impl EncodeSpec {
         } else {
             "rgb24"
         };
-        vec![
-            "-nostdin".to_string(),
-            "-hide_banner".into(),
-            "-loglevel".into(),
-            "error".into(),
-            "-f".into(),
-            "rawvideo".into(),
-            "-pix_fmt".into(),
-            raw_pix_fmt.into(),
-            "-s".into(),
-            format!("{}x{}", self.width, self.height),
-            "-framerate".into(),
-            self.fps.to_string(),
-            "-i".into(),
-            "pipe:0".into(),
-        ]
+        raw_input(raw_pix_fmt, (self.width, self.height), self.fps)
     }
 
     /// The source as input number `index`, cut to the video's duration,

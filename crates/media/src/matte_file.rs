@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::{ChildStdin, ChildStdout};
 use std::time::Duration;
 
+use crate::encode::raw_input;
 use crate::process::{args, Process};
 use crate::{Cancel, MediaError, Rational};
 
@@ -19,32 +20,13 @@ pub struct MatteWriter {
 impl MatteWriter {
     pub fn create(
         path: &Path,
-        (width, height): (u32, u32),
+        size: (u32, u32),
         fps: Rational,
         timeout: Duration,
         cancel: &Cancel,
     ) -> Result<Self, MediaError> {
-        let mut argv = args([
-            "-nostdin".to_string(),
-            "-hide_banner".into(),
-            "-loglevel".into(),
-            "error".into(),
-            "-f".into(),
-            "rawvideo".into(),
-            "-pix_fmt".into(),
-            "gray".into(),
-            "-s".into(),
-            format!("{width}x{height}"),
-            "-r".into(),
-            format!("{}/{}", fps.num, fps.den),
-            "-i".into(),
-            "pipe:0".into(),
-            "-c:v".into(),
-            "ffv1".into(),
-            "-f".into(),
-            "matroska".into(),
-            "-y".into(),
-        ]);
+        let mut argv = args(raw_input("gray", size, fps));
+        argv.extend(args(["-c:v", "ffv1", "-f", "matroska", "-y"]));
         argv.push(path.as_os_str().to_owned());
         let (process, pipes) = Process::spawn("ffmpeg", &argv, true, false, timeout, cancel)?;
         Ok(Self {
