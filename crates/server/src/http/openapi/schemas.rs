@@ -313,14 +313,17 @@ fn upload() -> Value {
 }
 
 fn credits() -> Value {
-    object(json!({
+    let mut schema = object(json!({
         "success": success(),
         "total": nullable(json!({"type": "integer", "description": "remaining + used + reserved; null when unlimited."})),
         "used": {"type": "integer", "description": "Charged for completed jobs."},
         "reserved": {"type": "integer", "description": "Held for running jobs."},
         "remaining": nullable(json!({"type": "integer", "description": "null when unlimited."})),
         "unlimited": {"type": "boolean"},
-    }))
+    }));
+    schema["example"] = json!({"success": true, "total": 1000, "used": 240, "reserved": 8,
+                               "remaining": 752, "unlimited": false});
+    schema
 }
 
 fn usage_summary() -> Value {
