@@ -81,7 +81,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 data_dir.display()
             );
         }
-        tracing::info!(data_dir = %data_dir.display(), "data (keys, jobs, files) in {}", data_dir.display());
+        tracing::info!("data (keys, jobs, files) in {}", data_dir.display());
         tracing::info!(
             "web page: http://{0}/ · API reference: http://{0}/docs",
             config.listen
