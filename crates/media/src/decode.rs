@@ -1,11 +1,11 @@
 //! Decoding any readable video into raw RGB frames at a constant rate.
 
-use std::io::{ErrorKind, Read};
+use std::io::ErrorKind;
 use std::path::Path;
 use std::process::ChildStdout;
 use std::time::Duration;
 
-use crate::process::{args, Process};
+use crate::process::{args, fill, Process};
 use crate::{Cancel, MediaError, MediaInfo, INPUT_FORMATS};
 
 #[derive(Clone, Debug)]
@@ -142,20 +142,15 @@ impl FrameDecoder {
     /// Returns `Ok(false)` once the stream has ended cleanly.
     pub fn read_frame(&mut self, frame: &mut [u8]) -> Result<bool, MediaError> {
         debug_assert_eq!(frame.len(), self.frame_len());
-        let mut filled = 0;
-        while filled < frame.len() {
-            match self.stdout.read(&mut frame[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    return Err(self
-                        .process
-                        .kill_error()
-                        .unwrap_or_else(|| MediaError::io("reading frames from ffmpeg", e)))
-                }
+        let filled = match fill(&mut self.stdout, frame) {
+            Ok(filled) => filled,
+            Err(e) => {
+                return Err(self
+                    .process
+                    .kill_error()
+                    .unwrap_or_else(|| MediaError::io("reading frames from ffmpeg", e)))
             }
-        }
+        };
         if filled == frame.len() {
             return Ok(true);
         }

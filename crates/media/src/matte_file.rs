@@ -2,13 +2,13 @@
 //! so other formats of the same result are made by re-encoding alone,
 //! without running the model again.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::{ChildStdin, ChildStdout};
 use std::time::Duration;
 
 use crate::encode::raw_input;
-use crate::process::{args, Process};
+use crate::process::{args, fill, Process};
 use crate::{Cancel, MediaError, Rational};
 
 /// Writes `width × height` mattes, one byte a pixel, in frame order.
@@ -95,15 +95,8 @@ impl MatteReader {
     /// The next matte into `alpha`; false once the file has no more.
     pub fn read(&mut self, alpha: &mut Vec<u8>) -> Result<bool, MediaError> {
         alpha.resize(self.frame_len, 0);
-        let mut filled = 0;
-        while filled < self.frame_len {
-            match self.stdout.read(&mut alpha[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(MediaError::io("reading the matte", e)),
-            }
-        }
+        let filled =
+            fill(&mut self.stdout, alpha).map_err(|e| MediaError::io("reading the matte", e))?;
         if filled == self.frame_len {
             return Ok(true);
         }

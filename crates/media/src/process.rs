@@ -220,6 +220,21 @@ fn without_addresses(text: &str) -> String {
 }
 
 /// Builds an argument list from string-like pieces.
+/// Reads from `reader` until `buf` is full or the stream ends; returns the
+/// bytes read (short only at the end of the stream).
+pub(crate) fn fill(reader: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
 pub(crate) fn args<I, S>(items: I) -> Vec<OsString>
 where
     I: IntoIterator<Item = S>,
