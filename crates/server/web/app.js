@@ -1127,12 +1127,7 @@
       if (im) body.background.image_url = res[1].video_url;
       return api('v1/jobs', { method: 'POST', body: body, idempotencyKey: idem });
     }).then(function (res) {
-      var job = res.job || res;
-      if (!job.id) job.id = res.id;
-      clearAlerts();
-      showJob(job, { fresh: true });
-      follow(job.id);
-      loadJobs();
+      openNewJob(res);
       if (window.matchMedia('(max-width: 920px)').matches) scrollToResult();
     }).catch(function (err) {
       if (err && err.code === 'aborted') return;
@@ -1148,6 +1143,16 @@
   }
 
   // ---------------------------------------------------------------- job view
+  // A job just created (its create answer): shown, followed, listed.
+  function openNewJob(res) {
+    var job = res.job || res;
+    if (!job.id) job.id = res.id;
+    clearAlerts();
+    showJob(job, { fresh: true });
+    follow(job.id);
+    loadJobs();
+  }
+
   function stopFollowing() {
     if (state.follow) {
       state.follow.controller.abort();
@@ -1550,14 +1555,7 @@
     button.disabled = true;
     api('v1/jobs/' + encodeURIComponent(job.id) + '/formats', {
       method: 'POST', body: { output_format: format }, idempotencyKey: newIdempotencyKey()
-    }).then(function (res) {
-      var made = res.job || res;
-      if (!made.id) made.id = res.id;
-      clearAlerts();
-      showJob(made, { fresh: true });
-      follow(made.id);
-      loadJobs();
-    }).catch(function (err) {
+    }).then(openNewJob).catch(function (err) {
       showAlert(err);
     }).then(function () {
       button.disabled = false;
